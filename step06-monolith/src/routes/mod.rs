@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/recommended/", web::get().to(home::recommended))
         .route("/recommended", web::get().to(|| async { see_other("/recommended/") }))
         .route("/search", web::post().to(search::submit))
+        .route("/search", web::get().to(|| async { see_other("/") }))
         .route("/search_results/{query:.*}", web::get().to(search::results))
         .route("/posts/{id}", web::get().to(posts::show))
         .route("/posts/{id}/tags", web::post().to(posts::tags))

@@ -105,3 +105,13 @@ async fn bad_page_numbers_and_long_queries_get_400_pages() {
     }
     app.get(&format!("/search_results/{}", "a".repeat(201))).await.assert_status(400);
 }
+
+#[actix_web::test]
+async fn oversized_and_non_form_bodies_are_refused_with_pages() {
+    let app = spawn_app().await;
+    let big = "a".repeat(20 * 1024);
+    app.post_form("/search", &[("q", &big)]).await.assert_status(413);
+    let get = app.get("/search").await;
+    get.assert_status(303);
+    assert_eq!(get.location(), "/");
+}
