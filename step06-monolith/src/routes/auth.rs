@@ -5,7 +5,7 @@
 //! delegate to an identity provider here.
 
 use actix_session::Session;
-use actix_web::{web, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use actix_web_flash_messages::{FlashMessage, IncomingFlashMessages};
 use serde::Deserialize;
 use tera::Tera;
@@ -16,6 +16,7 @@ use crate::{
     db::Db,
     error::AppError,
     session_store::REMEMBER_KEY,
+    settings::Settings,
     views::{current_user, page_context, PostView, USER_KEY},
 };
 
@@ -28,11 +29,18 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Where to go after logging in: only a path on this site (no `//host`
-/// or `\`, which browsers treat as another site: an open redirect).
+/// Where to go after logging in: only a path on this site. `//host`, `\`
+/// and control characters or spaces (browsers drop tabs, turning `/\t/host`
+/// into `//host`) would send the visitor to another site: an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -40,29 +48,25 @@ fn safe_next(next: Option<&str>) -> String {
 /// `GET /login`.
 pub async fn login_form(
     tera: web::Data<Tera>,
+    settings: web::Data<Settings>,
     session: Session,
     flashes: IncomingFlashMessages,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    render_login(
-        &tera,
-        &session,
-        &flashes,
-        &safe_next(query.next.as_deref()),
-        "",
-        None,
-        actix_web::http::StatusCode::OK,
-    )
+    let next = safe_next(query.next.as_deref());
+    render_login(&tera, &settings, &session, &flashes, &next, "", None, StatusCode::OK)
 }
 
+#[allow(clippy::too_many_arguments)] // one page, many parts: clearer than a struct used once
 fn render_login(
     tera: &Tera,
+    settings: &Settings,
     session: &Session,
     flashes: &IncomingFlashMessages,
     next: &str,
     username: &str,
     error: Option<&str>,
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let token = csrf::token(session)?;
     let mut context = page_context(session, flashes);
@@ -71,6 +75,7 @@ fn render_login(
     context.insert("username", username);
     context.insert("error", &error);
     context.insert("max_username_chars", &MAX_USERNAME_CHARS);
+    context.insert("remember_days", &(settings.remember_ttl.as_secs() / 86_400).max(1));
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(tera.render("login.html", &context)?))
 }
 
@@ -86,6 +91,7 @@ pub struct LoginForm {
 /// `POST /login`.
 pub async fn login(
     tera: web::Data<Tera>,
+    settings: web::Data<Settings>,
     db: web::Data<Db>,
     session: Session,
     flashes: IncomingFlashMessages,
@@ -97,12 +103,13 @@ pub async fn login(
     if let Err(message) = validate_username(username) {
         return render_login(
             &tera,
+            &settings,
             &session,
             &flashes,
             &next,
             username,
             Some(&message),
-            actix_web::http::StatusCode::BAD_REQUEST,
+            StatusCode::BAD_REQUEST,
         );
     }
     db.record_login(username).await?;
@@ -189,6 +196,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
 
