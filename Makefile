@@ -21,13 +21,15 @@ help: ## List the targets
 
 run: step06 ## Run the newest complete step (step06) with its database and dataset
 
-test: db ## Run every test (starts the development database if needed)
+test: db ## Run every test (starts the development database if needed) and validate compose.yaml
 	$(CARGO) test --workspace
+	@scripts/check-compose.sh
 
 check: db ## fmt check, clippy with -D warnings, then every test
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	@scripts/check-compose.sh
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
