@@ -1,0 +1,158 @@
+//! The command line: `datasets generate | import | stats`.
+//!
+//! Parsing is clap's (settings also come from `MONGODB_URI` / `MONGODB_DB`);
+//! [`run`] does the work through the library modules and prints the summary
+//! line: to stdout for `import`, to stderr for `generate` (whose stdout may be
+//! the data).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::db::{self, DEFAULT_DB, DEFAULT_URI};
+use crate::error::Error;
+use crate::generate::{self, GenerateOptions, Profile, DEFAULT_SEED};
+use crate::import::{self, Format, ImportOptions, Summary};
+use crate::stats;
+
+/// Generates, imports and summarises the workshop's reddit-like posts.
+#[derive(Debug, Parser)]
+#[command(name = "datasets", version, about)]
+pub struct Cli {
+    /// MongoDB connection string.
+    #[arg(long, env = "MONGODB_URI", default_value = DEFAULT_URI, global = true)]
+    pub uri: String,
+    /// Database holding the `posts` collection.
+    #[arg(long, env = "MONGODB_DB", default_value = DEFAULT_DB, global = true)]
+    pub db: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write synthetic posts as JSON lines (deterministic for a seed).
+    Generate(GenerateArgs),
+    /// Import posts from files into the `posts` collection (idempotent).
+    Import(ImportArgs),
+    /// Print a summary of the `posts` collection.
+    Stats,
+}
+
+/// `datasets generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many posts.
+    #[arg(long, short = 'n')]
+    pub count: u64,
+    /// Random seed: the same seed and count give the same bytes.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Imitate this sample (any import format): scores, comments, domains,
+    /// dates, subreddit and title words.
+    #[arg(long, value_name = "FILE")]
+    pub like: Option<PathBuf>,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `datasets import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files to import, in order.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Input format (auto: by extension and first bytes, per file).
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    pub format: Format,
+    /// Stop at the first malformed record and exit with status 1 (batches
+    /// already written stay written).
+    #[arg(long)]
+    pub strict: bool,
+    /// Posts per write command.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Generate(args) => run_generate(&args),
+        Command::Import(args) => run_import(&cli.uri, &cli.db, &args).await,
+        Command::Stats => {
+            let db = db::connect(&cli.uri, &cli.db).await?;
+            let stats = stats::collect(&db).await?;
+            print_stdout(&stats.to_string())
+        }
+    }
+}
+
+/// `datasets generate`.
+fn run_generate(args: &GenerateArgs) -> Result<(), Error> {
+    let started = Instant::now();
+    let profile = args.like.as_deref().map(Profile::learn).transpose()?;
+    let options = GenerateOptions { count: args.count, seed: args.seed, progress: true };
+    let result = match &args.output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path).map_err(|source| Error::Io { path: path.clone(), source })?;
+            generate::generate(&mut file, &options, profile.as_ref())
+        }
+        None => generate::generate(&mut std::io::stdout().lock(), &options, profile.as_ref()),
+    };
+    let written = match result {
+        Ok(n) => n,
+        // `datasets generate | head` is not an error.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let summary = Summary { read: profile.as_ref().map_or(0, Profile::len), written, ..Summary::default() };
+    let elapsed = started.elapsed();
+    let mut stderr = std::io::stderr().lock();
+    // Failing to print the summary is not worth failing the run.
+    let _ = writeln!(stderr, "{summary} in {}", rate(elapsed, written));
+    Ok(())
+}
+
+/// `datasets import`.
+async fn run_import(uri: &str, db_name: &str, args: &ImportArgs) -> Result<(), Error> {
+    let db = db::connect(uri, db_name).await?;
+    let options = ImportOptions {
+        format: args.format,
+        strict: args.strict,
+        batch_size: args.batch_size as usize,
+        progress: true,
+    };
+    let started = Instant::now();
+    let result = import::import_files(&db, &args.files, &options).await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok(summary) => print_stdout(&format!("{summary} in {}\n", rate(elapsed, summary.written))),
+        Err(Error::Strict { location, reason, summary }) => {
+            print_stdout(&format!("{summary} in {}\n", rate(elapsed, summary.written)))?;
+            Err(Error::Strict { location, reason, summary })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Prints `text` on stdout; a closed pipe (`datasets stats | head`) is not an
+/// error, where `print!` would panic.
+fn print_stdout(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
+}
+
+/// `1.23s (4,567 docs/s)`.
+fn rate(elapsed: Duration, docs: u64) -> String {
+    let secs = elapsed.as_secs_f64();
+    let per_sec = if secs > 0.0 { docs as f64 / secs } else { 0.0 };
+    format!("{secs:.2}s ({per_sec:.0} docs/s)")
+}
