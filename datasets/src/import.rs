@@ -381,3 +381,26 @@ pub(crate) fn json_error(e: &serde_json::Error) -> String {
         None => format!("invalid JSON: {full}"),
     }
 }
+
+/// Test helper for the readers: every record of `input` with its place, as
+/// the post's id (`"-"` for a skipped record) or the malformation's reason.
+#[cfg(test)]
+pub(crate) fn test_records(
+    input: &str,
+    read: impl Fn(&[u8], &mut Sink<'_>) -> std::io::Result<()>,
+) -> Vec<(Place, Result<String, String>)> {
+    let mut out = Vec::new();
+    read(input.as_bytes(), &mut |place, record| {
+        out.push((
+            place,
+            match record {
+                Record::Post(p) => Ok(p.id),
+                Record::Skipped => Ok("-".to_owned()),
+                Record::Malformed(r) => Err(r),
+            },
+        ));
+        std::ops::ControlFlow::Continue(())
+    })
+    .expect("reads");
+    out
+}

@@ -152,20 +152,7 @@ mod tests {
     use super::*;
 
     fn records(input: &str) -> Vec<(Place, Result<String, String>)> {
-        let mut out = Vec::new();
-        read(input.as_bytes(), &mut |place, record| {
-            out.push((
-                place,
-                match record {
-                    Record::Post(p) => Ok(p.id),
-                    Record::Skipped => Ok("-".to_owned()),
-                    Record::Malformed(r) => Err(r),
-                },
-            ));
-            ControlFlow::Continue(())
-        })
-        .expect("reads");
-        out
+        crate::import::test_records(input, |bytes, sink| read(bytes, sink))
     }
 
     const A: &str = r#"{"id":"a","title":"A","created_utc":1}"#;
