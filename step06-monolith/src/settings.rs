@@ -32,8 +32,9 @@ pub struct Settings {
     /// `COOKIE_SECURE`: send the session cookie over HTTPS only (default
     /// `false`, since the workshop runs on plain http://127.0.0.1).
     pub cookie_secure: bool,
-    /// `DB_TIMEOUT_MS`: how long a request waits for MongoDB before the page
-    /// says the database is unavailable (default 2,000 ms).
+    /// `DB_TIMEOUT_MS`: how long a request waits to reach (select and connect
+    /// to) MongoDB before the page says the database is unavailable (default
+    /// 2,000 ms). It does not bound a slow query on a server that answers.
     pub db_timeout: Duration,
     /// `PAGE_SIZE`: search results per page (default 20, at most 100).
     pub page_size: u32,
