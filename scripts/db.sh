@@ -22,9 +22,15 @@ URI="${MONGODB_URI:-mongodb://127.0.0.1:27017}"
 hostport=${URI#*://}
 hostport=${hostport#*@}
 hostport=${hostport%%[/?,]*}
-HOST=${hostport%%:*}
+if [[ "$hostport" == \[* ]]; then   # [::1]:27017
+  HOST=${hostport%%]*}; HOST=${HOST#[}
+  rest=${hostport#*]}
+else
+  HOST=${hostport%%:*}
+  rest=${hostport#"$HOST"}
+fi
 PORT=27017
-[[ "$hostport" == *:* ]] && PORT=${hostport##*:}
+[[ "$rest" == :* ]] && PORT=${rest#:}
 
 say() { echo "db: $*"; }
 
@@ -64,14 +70,15 @@ start() {
     return
   fi
   case "$HOST" in
-    127.0.0.1|localhost|::1|\[::1\]) ;;
+    127.0.0.1|localhost|::1) ;;
     *) say "$URI does not answer, and it is not on this machine: start that server, or unset MONGODB_URI"; exit 1 ;;
   esac
   install_secantus
   mkdir -p "$DATA"
-  say "starting SecantusDB on 127.0.0.1:$PORT (data in ${DATA#"$ROOT"/}, log in ${LOG#"$ROOT"/})"
+  BIND=$HOST; [[ "$BIND" == localhost ]] && BIND=127.0.0.1
+  say "starting SecantusDB on $BIND:$PORT (data in ${DATA#"$ROOT"/}, log in ${LOG#"$ROOT"/})"
   # setsid: the server outlives the make process that started it.
-  setsid nohup "$VENV/bin/secantusd-py" --host 127.0.0.1 --port "$PORT" --storage-path "$DATA" \
+  setsid nohup "$VENV/bin/secantusd-py" --host "$BIND" --port "$PORT" --storage-path "$DATA" \
     --log-level WARNING >>"$LOG" 2>&1 < /dev/null &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 120); do
