@@ -38,7 +38,11 @@ trap 'kill $APP 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "$URL/health" >/dev/null && break; sleep 0.1; done
 POST=$(curl -fs "$URL/" | grep -o '/posts/[0-9a-f]\{24\}' | head -1)
 [[ -n "$POST" ]] || { echo "bench: no post on the home page: is the dataset loaded?"; exit 1; }
-DBPID=$(cat .dev/secantus.pid 2>/dev/null || true)
+# The database's process, to report how busy it was: the one `make db`
+# started, else whatever listens on the URI's port on this machine.
+DBPORT=$(sed -E 's|^[a-z+]+://([^@/]*@)?[^:/,?]*:?([0-9]*).*|\2|' <<<"${MONGODB_URI:-mongodb://127.0.0.1:27017}")
+DBPID=$(cat .dev/secantus.pid 2>/dev/null || ss -Hltnp "sport = :${DBPORT:-27017}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+DBNAME=$(cat "/proc/$DBPID/comm" 2>/dev/null || echo unknown)
 
 cpu_ticks() { [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 HZ=$(getconf CLK_TCK)
@@ -61,7 +65,7 @@ run() { # name path
 }
 
 echo "bench: $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run"
-run "static file (no database)" /static/style.css
+run "stylesheet (no database)" /static/style.css
 run "one post" "$POST"
 run "home (aggregation)" /
 run "search" /search_results/python
@@ -79,7 +83,7 @@ if [[ "$IMPORT_POSTS" -gt 0 ]]; then
 fi
 
 DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
-[[ -n "$DBPID" ]] && DBDESC="SecantusDB (make db), pid $DBPID"
+[[ -n "$DBPID" ]] && DBDESC="$DBDESC ($DBNAME, pid $DBPID, on this machine)"
 {
   echo "# step06-monolith benchmark"
   echo

@@ -112,7 +112,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             // Health checks and static files need no session: they stay
             // outside the session layer, so they never touch MongoDB for it.
             .route("/health", web::get().to(routes::health))
-            .service(actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
+            .route("/static/style.css", web::get().to(routes::stylesheet))
             .service(
                 web::scope("")
                     .wrap(flash::framework())

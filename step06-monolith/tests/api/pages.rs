@@ -71,4 +71,7 @@ async fn the_stylesheet_is_served_locally() {
     let app = spawn_app().await;
     let css = app.get("/static/style.css").await;
     css.assert_status(200).assert_contains("--accent");
+    assert_eq!(css.headers.get("content-type").unwrap(), "text/css; charset=utf-8");
+    assert_eq!(css.headers.get("cache-control").unwrap(), "public, max-age=3600");
+    assert!(css.headers.get("set-cookie").is_none(), "no session for static files");
 }
