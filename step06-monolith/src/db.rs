@@ -166,7 +166,7 @@ impl Db {
         let skip = u64::from(page.saturating_sub(1)) * u64::from(page_size);
         let mut posts: Vec<Post> = self
             .posts
-            .find(doc! { "keywords": { "$all": keywords } })
+            .find(search_filter(keywords))
             // `_id` breaks ties so that pages never overlap.
             .sort(doc! { "score": -1, "_id": -1 })
             .skip(skip)
@@ -275,6 +275,19 @@ impl Db {
     }
 }
 
+/// The search filter: every keyword must be in the post's `keywords`.
+///
+/// One keyword is matched by equality, not `$all`: MongoDB plans both on the
+/// `{keywords: 1, score: -1}` index, but SecantusDB (the development server)
+/// uses the index only for the plain equality and scans the collection for
+/// `$all` (measured: ~4× slower on 1,000 posts; see `make bench`).
+pub fn search_filter(keywords: &[String]) -> Document {
+    match keywords {
+        [one] => doc! { "keywords": one },
+        _ => doc! { "keywords": { "$all": keywords } },
+    }
+}
+
 /// The workshop's recommendations aggregation.
 ///
 /// Posts with `score > 50`, projected with `weight = score / 10` (the tile's
@@ -328,6 +341,15 @@ mod tests {
         assert_eq!(sort.get_i32("upsanddowns").unwrap(), 1);
         assert_eq!(sort.get_i32("num_comments").unwrap(), -1);
         assert_eq!(p[3], doc! { "$limit": 12_i64 });
+    }
+
+    #[test]
+    fn one_keyword_is_an_equality_and_more_need_all_of_them() {
+        assert_eq!(search_filter(&["flask".into()]), doc! { "keywords": "flask" });
+        assert_eq!(
+            search_filter(&["flask".into(), "async".into()]),
+            doc! { "keywords": { "$all": ["flask", "async"] } }
+        );
     }
 
     #[test]
