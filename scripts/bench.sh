@@ -51,7 +51,7 @@ rows=()
 run() { # name path
   local name=$1 path=$2 out app0 db0 app1 db1 rps p50 p99
   app0=$(cpu_ticks $APP); db0=$(cpu_ticks "$DBPID")
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$URL$path")
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency "$URL$path")
   app1=$(cpu_ticks $APP); db1=$(cpu_ticks "$DBPID")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -88,7 +88,7 @@ DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
   echo "# step06-monolith benchmark"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, database: $DBDESC, db \`$DB\` (1,000 posts)."
-  echo "wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency; app: release build, RUST_LOG=warn."
+  echo "wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --timeout 10s --latency; app: release build, RUST_LOG=warn."
   echo
   echo "| what | request | req/s | p50 | p99 | app CPU | db CPU | errors |"
   echo "|---|---|---|---|---|---|---|---|"
