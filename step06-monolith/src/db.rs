@@ -59,9 +59,6 @@ pub struct Post {
     /// Number of comments.
     #[serde(default)]
     pub num_comments: i64,
-    /// Search keywords (stemmed title words).
-    #[serde(default)]
-    pub keywords: Vec<String>,
     /// `score / 10`, only in recommendation results: the tile's visual weight.
     pub weight: Option<f64>,
 }
@@ -167,6 +164,8 @@ impl Db {
         let mut posts: Vec<Post> = self
             .posts
             .find(search_filter(keywords))
+            // A results row needs neither the text nor the keywords.
+            .projection(doc! { "selftext": 0, "keywords": 0 })
             // `_id` breaks ties so that pages never overlap.
             .sort(doc! { "score": -1, "_id": -1 })
             .skip(skip)
