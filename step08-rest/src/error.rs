@@ -14,6 +14,8 @@ use actix_web::{
 };
 use tera::Tera;
 
+use crate::api_client::ApiClientError;
+
 /// Everything that can go wrong while answering a request.
 #[derive(thiserror::Error)]
 pub enum AppError {
@@ -33,6 +35,15 @@ pub enum AppError {
     /// Any other database failure (500).
     #[error("database error")]
     Database(#[source] mongodb::error::Error),
+    /// The REST API cannot be reached, or cannot reach its database (503).
+    #[error("the API is unavailable")]
+    ApiUnavailable(#[source] ApiClientError),
+    /// The REST API did not answer in time (504).
+    #[error("the API timed out")]
+    ApiTimeout(#[source] ApiClientError),
+    /// The REST API answered something unexpected (502).
+    #[error("bad answer from the API")]
+    Api(#[source] ApiClientError),
     /// A template failed to render (500).
     #[error("template error")]
     Template(#[from] tera::Error),
@@ -47,6 +58,16 @@ impl From<mongodb::error::Error> for AppError {
             AppError::DatabaseUnavailable(e)
         } else {
             AppError::Database(e)
+        }
+    }
+}
+
+impl From<ApiClientError> for AppError {
+    fn from(e: ApiClientError) -> Self {
+        match e {
+            ApiClientError::Unavailable(_) => AppError::ApiUnavailable(e),
+            ApiClientError::Timeout => AppError::ApiTimeout(e),
+            ApiClientError::Unexpected(_) => AppError::Api(e),
         }
     }
 }
@@ -74,6 +95,9 @@ impl AppError {
             AppError::DatabaseUnavailable(_) => {
                 "The database is unavailable right now. Please try again in a moment.".into()
             }
+            AppError::ApiUnavailable(_) | AppError::ApiTimeout(_) => {
+                "The posts service (the REST API) is unavailable right now. Please try again in a moment.".into()
+            }
             _ => "Something went wrong on our side. It has been logged.".into(),
         }
     }
@@ -85,7 +109,9 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::DatabaseUnavailable(_) | AppError::ApiUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::ApiTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Api(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

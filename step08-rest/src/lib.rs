@@ -21,6 +21,7 @@
 //! - [`views`]: what the templates see: the post view model and the page context.
 
 pub mod api;
+pub mod api_client;
 pub mod csrf;
 pub mod db;
 pub mod error;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// The signing/encryption key used when `SECRET_KEY` is unset. Fine on a
 /// laptop, never in production: startup logs a warning when it is used.
-const DEVELOPMENT_SECRET: &str = "step06-monolith development secret: set SECRET_KEY in production!";
+const DEVELOPMENT_SECRET: &str = "step08-web development secret: set SECRET_KEY in production!";
 
 /// Everything the application can be configured with.
 #[derive(Clone, Debug)]
@@ -36,8 +36,18 @@ pub struct Settings {
     /// to) MongoDB before the page says the database is unavailable (default
     /// 2,000 ms). It does not bound a slow query on a server that answers.
     pub db_timeout: Duration,
-    /// `PAGE_SIZE`: search results per page (default 20, at most 100).
+    /// `PAGE_SIZE`: search results per page (default 20, at most 50: the
+    /// API's page limit for posts).
     pub page_size: u32,
+    /// `API_URL`: where the web front reaches the REST API (default
+    /// `http://127.0.0.1:5002`).
+    pub api_url: String,
+    /// `PUBLIC_API_URL`: where a browser reaches the REST API, for the
+    /// `/browse` page (default `API_URL`; differs behind Docker or a proxy).
+    pub public_api_url: String,
+    /// `API_TIMEOUT_MS`: how long a page waits for one API call, connecting
+    /// included, before it answers 504 (default 5,000 ms).
+    pub api_timeout: Duration,
 }
 
 /// A setting that is present but unusable.
@@ -96,7 +106,12 @@ impl Settings {
             remember_ttl: Duration::from_secs(number("REMEMBER_TTL_SECS", 2_592_000, 1, 31_536_000)?),
             cookie_secure,
             db_timeout: Duration::from_millis(number("DB_TIMEOUT_MS", 2_000, 100, 60_000)?),
-            page_size: number("PAGE_SIZE", 20, 1, 100)? as u32,
+            page_size: number("PAGE_SIZE", 20, 1, 50)? as u32,
+            api_url: text("API_URL", "http://127.0.0.1:5002").trim_end_matches('/').to_owned(),
+            public_api_url: text("PUBLIC_API_URL", &text("API_URL", "http://127.0.0.1:5002"))
+                .trim_end_matches('/')
+                .to_owned(),
+            api_timeout: Duration::from_millis(number("API_TIMEOUT_MS", 5_000, 100, 120_000)?),
         })
     }
 
@@ -124,6 +139,8 @@ mod tests {
         assert_eq!(s.mongodb_db, "reddit");
         assert_eq!(s.session_ttl, Duration::from_secs(7_200));
         assert_eq!(s.page_size, 20);
+        assert_eq!((s.api_url.as_str(), s.public_api_url.as_str()), ("http://127.0.0.1:5002", "http://127.0.0.1:5002"));
+        assert_eq!(s.api_timeout, Duration::from_secs(5));
         assert!(s.uses_development_secret());
     }
 
@@ -132,7 +149,7 @@ mod tests {
         let err = from(&[("PORT", "http")]).unwrap_err().to_string();
         assert!(err.contains("PORT"), "{err}");
         assert!(from(&[("PAGE_SIZE", "0")]).is_err());
-        assert!(from(&[("PAGE_SIZE", "101")]).is_err());
+        assert!(from(&[("PAGE_SIZE", "51")]).is_err());
         assert!(from(&[("SECRET_KEY", "short")]).is_err());
         assert!(from(&[("COOKIE_SECURE", "maybe")]).is_err());
         assert!(from(&[("COOKIE_SECURE", "true")]).unwrap().cookie_secure);

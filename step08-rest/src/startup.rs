@@ -1,4 +1,5 @@
-//! Builds the application: database handle, templates, middleware, routes.
+//! Builds the web front: database handle (sessions and users), API client,
+//! templates, middleware, routes.
 //!
 //! [`Application::build`] binds the listener first, so that `PORT=0` (what
 //! the tests use) picks a free port that [`Application::port`] reports.
@@ -15,6 +16,7 @@ use actix_web::{
 use tera::Tera;
 
 use crate::{
+    api_client::ApiClient,
     db::Db,
     error::{render_error_page, session_failures},
     flash, routes,
@@ -102,10 +104,18 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
     let store = MongoSessionStore::new(db.database(), settings.session_ttl);
     let db = web::Data::new(db);
     let settings = web::Data::new(settings);
+    // Pages may call the API from the browser (`/browse`), nothing else.
+    let csp = format!(
+        "default-src 'self'; img-src 'self' http: https: data:; connect-src 'self' {}",
+        settings.public_api_url
+    );
     let server = HttpServer::new(move || {
+        // One API client per worker: awc clients are not `Send`.
+        let api = web::Data::new(ApiClient::new(&settings.api_url, settings.api_timeout));
         App::new()
             .app_data(tera.clone())
             .app_data(db.clone())
+            .app_data(api)
             .app_data(settings.clone())
             .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
             .app_data(web::PayloadConfig::default().limit(MAX_FORM_BYTES))
@@ -113,6 +123,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             // outside the session layer, so they never touch MongoDB for it.
             .route("/health", web::get().to(routes::health))
             .route("/static/style.css", web::get().to(routes::stylesheet))
+            .route("/static/browse.js", web::get().to(routes::browse_script))
             .service(
                 web::scope("")
                     .wrap(flash::framework())
@@ -127,9 +138,9 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Referrer-Policy", "same-origin"))
-                    // Images come from the posts' own hosts; nothing else
-                    // leaves the site (no CDN: pages render offline).
-                    .add(("Content-Security-Policy", "default-src 'self'; img-src 'self' http: https: data:")),
+                    // Images come from the posts' own hosts; scripts only
+                    // from this site (no CDN: pages render offline).
+                    .add(("Content-Security-Policy", csp.clone())),
             )
             // Outermost: one line per request, with status and duration.
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))

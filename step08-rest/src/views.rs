@@ -6,7 +6,7 @@ use actix_web_flash_messages::{IncomingFlashMessages, Level};
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::{csrf, db::Post, error::AppError};
+use crate::{api_client::Post, csrf, error::AppError};
 
 /// The session entry that holds the logged-in username.
 pub const USER_KEY: &str = "user";

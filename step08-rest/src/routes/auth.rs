@@ -13,6 +13,7 @@ use tera::Tera;
 use super::see_other;
 use crate::{
     csrf,
+    api_client::ApiClient,
     db::Db,
     error::AppError,
     session_store::REMEMBER_KEY,
@@ -164,7 +165,7 @@ pub async fn logout(
 /// `GET /me`: the user's tags (their preferred topics) and tagged posts.
 pub async fn me(
     tera: web::Data<Tera>,
-    db: web::Data<Db>,
+    api: web::Data<ApiClient>,
     session: Session,
     flashes: IncomingFlashMessages,
 ) -> Result<HttpResponse, AppError> {
@@ -172,8 +173,8 @@ pub async fn me(
         FlashMessage::info("Please log in to see your tags.").send();
         return Ok(see_other("/login?next=%2Fme"));
     };
-    let tags = db.user_tags(&user).await?;
-    let posts: Vec<PostView> = db
+    let tags = api.user_tags(&user).await?;
+    let posts: Vec<PostView> = api
         .tagged_posts(&user)
         .await?
         .into_iter()

@@ -1,6 +1,7 @@
 //! The routes, one module per feature, and [`configure`] that mounts them.
 
 mod auth;
+mod browse;
 mod health;
 mod home;
 mod posts;
@@ -8,6 +9,7 @@ mod search;
 
 use actix_web::{http::header, web, HttpResponse};
 
+pub use browse::script as browse_script;
 pub use health::health;
 
 /// Mounts every page of the app (all behind the session layer; `/health`
@@ -25,7 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
-        .route("/me", web::get().to(auth::me));
+        .route("/me", web::get().to(auth::me))
+        .route("/browse", web::get().to(browse::page));
 }
 
 /// `GET /static/style.css`: the one stylesheet, compiled into the binary.

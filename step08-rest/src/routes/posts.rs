@@ -9,6 +9,7 @@ use tera::Tera;
 
 use super::see_other;
 use crate::{
+    api_client::ApiClient,
     csrf,
     db::Db,
     error::AppError,
@@ -28,16 +29,16 @@ fn post_id(raw: &str) -> Result<ObjectId, AppError> {
 /// `GET /posts/{id}`.
 pub async fn show(
     tera: web::Data<Tera>,
-    db: web::Data<Db>,
+    api: web::Data<ApiClient>,
     session: Session,
     flashes: IncomingFlashMessages,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = post_id(&id)?;
-    let post = db.post(id).await?.ok_or_else(|| AppError::NotFound("There is no post with this id.".into()))?;
+    let post = api.post(id).await?.ok_or_else(|| AppError::NotFound("There is no post with this id.".into()))?;
     let mut post = PostView::from(post);
     if let Some(user) = current_user(&session) {
-        post.tags = db.post_tags(&user, id).await?;
+        post.tags = api.post_tags(&user, id).await?;
     }
     let mut context = page_context(&session, &flashes);
     context.insert("post", &post);
@@ -67,6 +68,7 @@ pub enum TagAction {
 
 /// `POST /posts/{id}/tags`: the logged-in user adds or removes a tag.
 pub async fn tags(
+    api: web::Data<ApiClient>,
     db: web::Data<Db>,
     session: Session,
     id: web::Path<String>,
@@ -79,7 +81,7 @@ pub async fn tags(
         return Ok(see_other(&format!("/login?next={}", urlencoding::encode(&here))));
     };
     csrf::verify(&session, &form.csrf_token, &db).await?;
-    if db.post(id).await?.is_none() {
+    if api.post(id).await?.is_none() {
         return Err(AppError::NotFound("There is no post with this id.".into()));
     }
     let tag = match normalise_tag(&form.tag) {
@@ -91,16 +93,16 @@ pub async fn tags(
     };
     match form.action {
         TagAction::Add => {
-            let existing = db.post_tags(&user, id).await?;
+            let existing = api.post_tags(&user, id).await?;
             if !existing.contains(&tag) && existing.len() >= MAX_TAGS_PER_POST {
                 FlashMessage::error(format!("A post can carry at most {MAX_TAGS_PER_POST} of your tags.")).send();
                 return Ok(see_other(&here));
             }
-            db.add_tag(&user, id, &tag).await?;
+            api.add_tag(&user, id, &tag).await?;
             FlashMessage::success(format!("Tagged “{tag}”.")).send();
         }
         TagAction::Remove => {
-            db.remove_tag(&user, id, &tag).await?;
+            api.remove_tag(&user, id, &tag).await?;
             FlashMessage::success(format!("Removed the tag “{tag}”.")).send();
         }
     }

@@ -8,7 +8,7 @@ use tera::Tera;
 
 use super::see_other;
 use crate::{
-    db::Db,
+    api_client::ApiClient,
     error::AppError,
     settings::Settings,
     views::{page_context, render, PostView},
@@ -49,7 +49,7 @@ pub struct PageQuery {
 /// query, best score first.
 pub async fn results(
     tera: web::Data<Tera>,
-    db: web::Data<Db>,
+    api: web::Data<ApiClient>,
     settings: web::Data<Settings>,
     session: Session,
     flashes: IncomingFlashMessages,
@@ -64,7 +64,7 @@ pub async fn results(
     // The same function stemmed the titles at import time.
     let keywords = datasets::keywords(&query);
     let (posts, has_next) =
-        if keywords.is_empty() { (Vec::new(), false) } else { db.search(&keywords, page, settings.page_size).await? };
+        if keywords.is_empty() { (Vec::new(), false) } else { api.search(&keywords, page, settings.page_size).await? };
     let posts: Vec<PostView> = posts.into_iter().map(PostView::from).collect();
     let mut context = page_context(&session, &flashes);
     context.insert("query", &query);

@@ -1,5 +1,8 @@
-//! Integration tests of step06-monolith: one binary, one module per feature.
-//! Each test spawns the app on port 0 with a database of its own.
+//! Integration tests of step08-rest: one binary, one module per feature.
+//! Each test spawns the programs on port 0 with a database of its own:
+//! the web front's tests (`pages`, `posts`, `search`, `tags`, `auth`,
+//! `database`) run against a real API, the `rest_*` tests against the API
+//! alone.
 
 mod auth;
 mod database;
