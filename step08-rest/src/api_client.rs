@@ -132,9 +132,12 @@ impl ApiClient {
         let mut response = self.http.get(format!("{}{path}", self.base)).send().await.map_err(send_error)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
-            status if status.is_success() => {
-                response.json::<T>().limit(16 << 20).await.map(Some).map_err(|e| ApiClientError::Unexpected(e.to_string()))
-            }
+            status if status.is_success() => response
+                .json::<T>()
+                .limit(16 << 20)
+                .await
+                .map(Some)
+                .map_err(|e| ApiClientError::Unexpected(e.to_string())),
             status => Err(status_error(status, &mut response).await),
         }
     }

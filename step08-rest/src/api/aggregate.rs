@@ -189,7 +189,10 @@ mod tests {
         let given = HashMap::from([("min", "10"), ("topics", "flask, async")]);
         let pipeline = top.pipeline(&given, 25, 26).unwrap();
         assert_eq!(pipeline[0], doc! { "$match": { "score": { "$gt": 10_i64 } } });
-        assert_eq!(pipeline[1], doc! { "$project": { "hits": { "$setIntersection": ["$keywords", ["flask", "async"]] } } });
+        assert_eq!(
+            pipeline[1],
+            doc! { "$project": { "hits": { "$setIntersection": ["$keywords", ["flask", "async"]] } } }
+        );
         assert_eq!(pipeline[2], doc! { "$skip": 25_i64 });
         assert_eq!(pipeline[3], doc! { "$limit": 26_i64 });
         let defaults = top.pipeline(&HashMap::new(), 0, 13).unwrap();

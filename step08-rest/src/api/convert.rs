@@ -150,6 +150,9 @@ mod tests {
         assert!(matches!(json_to_bson(FieldType::Objectid, &json!("4b43a616a1b588c68c000000")), Ok(Bson::ObjectId(_))));
         assert!(json_to_bson(FieldType::Objectid, &json!("4b43")).is_err());
         assert!(json_to_bson(FieldType::String, &json!(1)).is_err());
-        assert_eq!(json_to_bson(FieldType::String, &json!("4b43a616a1b588c68c000000")), Ok(Bson::String("4b43a616a1b588c68c000000".into())));
+        assert_eq!(
+            json_to_bson(FieldType::String, &json!("4b43a616a1b588c68c000000")),
+            Ok(Bson::String("4b43a616a1b588c68c000000".into()))
+        );
     }
 }

@@ -458,7 +458,9 @@ impl Domain {
             }
             let (default, limit) = self.page_limits(aggregation.max_results, aggregation.max_results_limit);
             if default == 0 || default > limit {
-                return invalid(format!("aggregations.{name}: max_results ({default}) above max_results_limit ({limit})"));
+                return invalid(format!(
+                    "aggregations.{name}: max_results ({default}) above max_results_limit ({limit})"
+                ));
             }
             let pipeline: serde_json::Value = serde_json::from_str(&aggregation.pipeline)
                 .map_err(|e| DomainError::Invalid(format!("aggregations.{name}.pipeline is not JSON: {e}")))?;
@@ -477,7 +479,10 @@ impl Domain {
     fn check_field(&self, at: &str, field: &Field, resource: &Resource) -> Result<(), DomainError> {
         if let Some(relation) = &field.data_relation {
             if !self.resources.contains_key(&relation.resource) {
-                return Err(DomainError::Invalid(format!("{at}: data_relation to unknown resource {:?}", relation.resource)));
+                return Err(DomainError::Invalid(format!(
+                    "{at}: data_relation to unknown resource {:?}",
+                    relation.resource
+                )));
             }
         }
         if let Some(regex) = &field.regex {
@@ -622,11 +627,10 @@ mod tests {
         assert!(unknown_key.contains("colection"), "{unknown_key}");
         let bad_type = Domain::parse("[resources.a.schema.f]\ntype = \"text\"").unwrap_err().to_string();
         assert!(bad_type.contains("text"), "{bad_type}");
-        let relation = Domain::parse(
-            "[resources.a.schema.f]\ntype = \"objectid\"\ndata_relation = { resource = \"nowhere\" }",
-        )
-        .unwrap_err()
-        .to_string();
+        let relation =
+            Domain::parse("[resources.a.schema.f]\ntype = \"objectid\"\ndata_relation = { resource = \"nowhere\" }")
+                .unwrap_err()
+                .to_string();
         assert!(relation.contains("nowhere"), "{relation}");
         let filter = Domain::parse("[resources.a]\nallowed_filters = [\"ghost\"]").unwrap_err().to_string();
         assert!(filter.contains("ghost"), "{filter}");

@@ -59,6 +59,9 @@ pub enum ApiError {
     /// A write without `If-Match` (428).
     #[error("to edit a document its etag must be provided using the If-Match header")]
     PreconditionRequired,
+    /// A query ran longer than the API allows (504).
+    #[error("the query took too long; narrow the filter or use an indexed field")]
+    QueryTimeout,
     /// MongoDB cannot be reached (503).
     #[error("the database is unavailable")]
     DatabaseUnavailable(#[source] mongodb::error::Error),
@@ -71,6 +74,9 @@ impl From<mongodb::error::Error> for ApiError {
     fn from(e: mongodb::error::Error) -> Self {
         if crate::db::is_unavailable(&e) {
             ApiError::DatabaseUnavailable(e)
+        } else if matches!(&*e.kind, mongodb::error::ErrorKind::Command(c) if c.code == 50) {
+            // MaxTimeMSExpired: the query hit `store::QUERY_TIME_LIMIT`.
+            ApiError::QueryTimeout
         } else if is_duplicate_key(&e) {
             ApiError::Conflict("duplicate key: a document with this unique value already exists".into())
         } else {
@@ -121,6 +127,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::QueryTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -167,9 +174,7 @@ pub fn error_body(status: StatusCode, message: &str) -> Value {
 /// `ErrorHandlers` callback: any 4xx/5xx that is not JSON yet (actix-web's
 /// own 404, 413, a failed extractor…) becomes Eve's error envelope, with
 /// the client's mistake named and server faults kept in the log.
-pub fn json_errors<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn json_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -187,9 +192,7 @@ pub fn json_errors<B: MessageBody + 'static>(
     let (req, mut response) = res.into_parts();
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     let body = error_body(status, &message).to_string();
-    let res = ServiceResponse::new(req, response.set_body(body))
-        .map_into_boxed_body()
-        .map_into_right_body::<B>();
+    let res = ServiceResponse::new(req, response.set_body(body)).map_into_boxed_body().map_into_right_body::<B>();
     let res: ServiceResponse<EitherBody<B, BoxBody>> = res;
     Ok(ErrorHandlerResponse::Response(res))
 }

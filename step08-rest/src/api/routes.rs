@@ -300,10 +300,16 @@ async fn list(state: &ApiState, served: &Served, query: &Query) -> Result<HttpRe
     links.insert("parent".into(), json!({ "title": "home", "href": "/" }));
     links.insert("self".into(), json!({ "title": served.name, "href": href(&served.name, query, None) }));
     if has_next {
-        links.insert("next".into(), json!({ "title": "next page", "href": href(&served.name, query, Some(params.page + 1)) }));
+        links.insert(
+            "next".into(),
+            json!({ "title": "next page", "href": href(&served.name, query, Some(params.page + 1)) }),
+        );
     }
     if params.page > 1 {
-        links.insert("prev".into(), json!({ "title": "previous page", "href": href(&served.name, query, Some(params.page - 1)) }));
+        links.insert(
+            "prev".into(),
+            json!({ "title": "previous page", "href": href(&served.name, query, Some(params.page - 1)) }),
+        );
     }
     let mut meta = json!({ "page": params.page, "max_results": params.max_results });
     if let Some(total) = total {
@@ -346,7 +352,10 @@ fn render(served: &Served, doc: &Document) -> Value {
         map.entry(meta).or_insert_with(|| json!(convert::rfc1123(DateTime::from_millis(0))));
     }
     if let Ok(id) = doc.get_object_id("_id") {
-        map.insert("_links".into(), json!({ "self": { "title": served.item_title, "href": format!("{}/{id}", served.name) } }));
+        map.insert(
+            "_links".into(),
+            json!({ "self": { "title": served.item_title, "href": format!("{}/{id}", served.name) } }),
+        );
     }
     Value::Object(map)
 }
@@ -354,9 +363,11 @@ fn render(served: &Served, doc: &Document) -> Value {
 /// Replaces related ids by the related documents, one query per field.
 async fn embed(state: &ApiState, served: &Served, fields: &[String], items: &mut [Value]) -> Result<(), ApiError> {
     for field in fields {
-        let Some(relation) = served.def.field(field).and_then(|f| {
-            f.data_relation.as_ref().or_else(|| f.items.as_ref().and_then(|i| i.data_relation.as_ref()))
-        }) else {
+        let Some(relation) = served
+            .def
+            .field(field)
+            .and_then(|f| f.data_relation.as_ref().or_else(|| f.items.as_ref().and_then(|i| i.data_relation.as_ref())))
+        else {
             continue;
         };
         let Some(related) = state.store.resource(&relation.resource) else { continue };
@@ -597,10 +608,8 @@ async fn aggregation(
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    let compiled = state
-        .aggregations
-        .get(&name)
-        .ok_or_else(|| ApiError::NotFound(format!("no aggregation named {name:?}")))?;
+    let compiled =
+        state.aggregations.get(&name).ok_or_else(|| ApiError::NotFound(format!("no aggregation named {name:?}")))?;
     match method(&req) {
         Some(Method::Get) => {}
         _ if req.method() == HttpMethod::OPTIONS => return Ok(options(&["GET", "HEAD", "OPTIONS"])),
@@ -637,7 +646,10 @@ async fn aggregation(
 fn render_aggregated(served: &Served, doc: &Document) -> Value {
     let mut map = convert::document_to_json(doc);
     if let Ok(id) = doc.get_object_id("_id") {
-        map.insert("_links".into(), json!({ "self": { "title": served.item_title, "href": format!("{}/{id}", served.name) } }));
+        map.insert(
+            "_links".into(),
+            json!({ "self": { "title": served.item_title, "href": format!("{}/{id}", served.name) } }),
+        );
     }
     Value::Object(map)
 }
@@ -655,7 +667,8 @@ mod tests {
     fn paging_refuses_out_of_range_values_with_the_limit_named() {
         assert_eq!(paging(None, None, (25, 50)).unwrap(), (1, 25));
         assert_eq!(paging(Some("3"), Some("50"), (25, 50)).unwrap(), (3, 50));
-        for (page, max) in [(Some("0"), None), (Some("-1"), None), (Some("x"), None), (None, Some("51")), (None, Some("0"))]
+        for (page, max) in
+            [(Some("0"), None), (Some("-1"), None), (Some("x"), None), (None, Some("51")), (None, Some("0"))]
         {
             let err = paging(page, max, (25, 50)).unwrap_err().to_string();
             assert!(err.contains("page") || err.contains("max_results"), "{err}");

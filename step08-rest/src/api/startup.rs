@@ -114,7 +114,12 @@ fn cors(settings: &ApiSettings) -> Cors {
             header::IF_MODIFIED_SINCE,
             header::HeaderName::from_static("x-http-method-override"),
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::LAST_MODIFIED, header::HeaderName::from_static("x-total-count")])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LAST_MODIFIED,
+            header::HeaderName::from_static("x-total-count"),
+        ])
         .max_age(CORS_MAX_AGE_SECS);
     for origin in &settings.cors_origins {
         cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
@@ -154,10 +159,15 @@ fn run(listener: TcpListener, state: web::Data<ApiState>, settings: ApiSettings)
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::default().limit(settings.max_body_bytes))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("invalid query string: {e}")).into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::BadRequest(format!("invalid query string: {e}")).into()),
+            )
             .configure(routes::configure)
             .default_service(web::to(|| async {
-                Err::<actix_web::HttpResponse, _>(ApiError::NotFound("the requested URL was not found on the server".into()))
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(
+                    "the requested URL was not found on the server".into(),
+                ))
             }))
             .wrap(from_fn(method_override))
             .wrap(cors(&settings))

@@ -53,6 +53,11 @@ time = { type = "datetime", description = "when" }
 changes = { type = "dict", description = "the fields written (the whole document for POST and PUT)" }
 "#;
 
+/// The longest a read may run in the database before it is stopped and
+/// the client gets a 504: a costly `where` (an unindexed `$regex`, say)
+/// cannot keep the server busy for longer.
+pub const QUERY_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How many times a transaction is retried after a transient error (a
 /// write conflict with a concurrent transaction, a failover).
 const TRANSACTION_ATTEMPTS: usize = 5;
@@ -185,7 +190,8 @@ impl Store {
                 models.push(IndexModel::builder().keys(keys).options(options).build());
             }
             for field in served.validator.unique_fields() {
-                let declared = served.def.indexes.iter().any(|i| i.unique && i.keys.len() == 1 && &i.keys[0].0 == field);
+                let declared =
+                    served.def.indexes.iter().any(|i| i.unique && i.keys.len() == 1 && &i.keys[0].0 == field);
                 if !declared {
                     let options = IndexOptions::builder().unique(true).build();
                     models.push(IndexModel::builder().keys(doc! { field: 1 }).options(options).build());
@@ -251,8 +257,13 @@ impl Store {
 
     /// One page of a collection.
     pub async fn find(&self, served: &Served, query: &FindQuery) -> Result<Vec<Document>, ApiError> {
-        let mut find =
-            served.collection.find(query.filter.clone()).sort(query.sort.clone()).skip(query.skip).limit(query.limit);
+        let mut find = served
+            .collection
+            .find(query.filter.clone())
+            .sort(query.sort.clone())
+            .skip(query.skip)
+            .limit(query.limit)
+            .max_time(QUERY_TIME_LIMIT);
         if let Some(projection) = &query.projection {
             find = find.projection(projection.clone());
         }
@@ -267,7 +278,7 @@ impl Store {
         Ok(if estimated && filter.is_empty() {
             served.collection.estimated_document_count().await?
         } else {
-            served.collection.count_documents(filter.clone()).await?
+            served.collection.count_documents(filter.clone()).max_time(QUERY_TIME_LIMIT).await?
         })
     }
 
@@ -296,11 +307,8 @@ impl Store {
     /// that never went through the API the hash of their content. When a
     /// projection may have removed fields, the content is read in full.
     async fn fill_etags(&self, served: &Served, docs: &mut [Document], projected: bool) -> Result<(), ApiError> {
-        let missing: Vec<ObjectId> = docs
-            .iter()
-            .filter(|d| !d.contains_key("_etag"))
-            .filter_map(|d| d.get_object_id("_id").ok())
-            .collect();
+        let missing: Vec<ObjectId> =
+            docs.iter().filter(|d| !d.contains_key("_etag")).filter_map(|d| d.get_object_id("_id").ok()).collect();
         if missing.is_empty() {
             return Ok(());
         }
@@ -364,13 +372,8 @@ impl Store {
             if let Some(id) = except {
                 filter.insert("_id", doc! { "$ne": id });
             }
-            let taken: Vec<Document> = served
-                .collection
-                .find(filter)
-                .projection(doc! { field.as_str(): 1 })
-                .await?
-                .try_collect()
-                .await?;
+            let taken: Vec<Document> =
+                served.collection.find(filter).projection(doc! { field.as_str(): 1 }).await?.try_collect().await?;
             let taken: HashSet<String> = taken.iter().filter_map(|d| d.get(field)).map(|v| v.to_string()).collect();
             for (i, d) in docs.iter().enumerate() {
                 if let Some(value) = d.get(field).filter(|v| taken.contains(&v.to_string())) {
@@ -431,57 +434,48 @@ impl Store {
             let change = change.clone();
             async move {
                 let result = async {
-                let stored = collection
-                    .find_one(doc! { "_id": id })
-                    .session(&mut session)
-                    .await?
-                    .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", served.item_title)))?;
-                let guard = served.etag_guard(&stored, if_match)?;
-                let now = DateTime::now();
-                let created = match stored.get("_created") {
-                    Some(Bson::DateTime(d)) => *d,
-                    _ => DateTime::from_millis(0),
-                };
-                let (op, mut new_doc, changes) = match change {
-                    Change::Patch { set, recompute } => {
-                        let mut merged = strip_meta(stored.clone());
-                        for (path, value) in &set {
-                            set_path(&mut merged, path, value.clone());
-                        }
-                        let mut changes = set;
-                        if !recompute.is_empty() {
-                            super::validate::apply_computed(&served.def, &mut merged);
-                            for field in &recompute {
-                                if let Some(v) = merged.get(field) {
-                                    changes.insert(field.clone(), v.clone());
+                    let stored = collection
+                        .find_one(doc! { "_id": id })
+                        .session(&mut session)
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", served.item_title)))?;
+                    let guard = served.etag_guard(&stored, if_match)?;
+                    let now = DateTime::now();
+                    let created = match stored.get("_created") {
+                        Some(Bson::DateTime(d)) => *d,
+                        _ => DateTime::from_millis(0),
+                    };
+                    let (op, mut new_doc, changes) = match change {
+                        Change::Patch { set, recompute } => {
+                            let mut merged = strip_meta(stored.clone());
+                            super::validate::apply_set(&mut merged, &set);
+                            let mut changes = set;
+                            if !recompute.is_empty() {
+                                super::validate::apply_computed(&served.def, &mut merged);
+                                for field in &recompute {
+                                    if let Some(v) = merged.get(field) {
+                                        changes.insert(field.clone(), v.clone());
+                                    }
                                 }
                             }
+                            ("PATCH", merged, changes)
                         }
-                        ("PATCH", merged, changes)
-                    }
-                    Change::Replace(document) => ("PUT", document.clone(), document),
-                };
-                let etag = served.content_etag(&new_doc);
-                let result = if op == "PATCH" {
-                    let mut set = changes.clone();
-                    set.insert("_updated", now);
-                    set.insert("_etag", &etag);
-                    if !stored.contains_key("_created") {
-                        set.insert("_created", created);
-                    }
-                    collection.update_one(guard, doc! { "$set": set }).session(&mut session).await?
-                } else {
+                        Change::Replace(document) => ("PUT", document.clone(), document),
+                    };
+                    let etag = served.content_etag(&new_doc);
+                    // The merged document replaces the stored one (rather than a
+                    // `$set` of dotted paths, which MongoDB refuses through a
+                    // stored `null`); the guard keeps it conditional on the ETag.
                     new_doc.insert("_id", id);
                     new_doc.insert("_created", created);
                     new_doc.insert("_updated", now);
                     new_doc.insert("_etag", &etag);
-                    collection.replace_one(guard, new_doc).session(&mut session).await?
-                };
-                if result.matched_count == 0 {
-                    return Err(ApiError::PreconditionFailed);
-                }
-                oplog.insert_one(oplog_entry(op, &served.name, id, now, changes)).session(&mut session).await?;
-                Ok(Written { id, created, updated: now, etag })
+                    let result = collection.replace_one(guard, new_doc).session(&mut session).await?;
+                    if result.matched_count == 0 {
+                        return Err(ApiError::PreconditionFailed);
+                    }
+                    oplog.insert_one(oplog_entry(op, &served.name, id, now, changes)).session(&mut session).await?;
+                    Ok(Written { id, created, updated: now, etag })
                 }
                 .await;
                 (session, result)
@@ -493,9 +487,8 @@ impl Store {
     /// Deletes a document if its stored ETag is `if_match`.
     pub async fn delete(&self, served: &Served, id: ObjectId, if_match: &str) -> Result<(), ApiError> {
         let (collection, oplog) = (&served.collection, &self.oplog);
-        self.transaction(|mut session| {
-            async move {
-                let result = async {
+        self.transaction(|mut session| async move {
+            let result = async {
                 let stored = collection
                     .find_one(doc! { "_id": id })
                     .session(&mut session)
@@ -509,17 +502,16 @@ impl Store {
                 let entry = oplog_entry("DELETE", &served.name, id, DateTime::now(), Document::new());
                 oplog.insert_one(entry).session(&mut session).await?;
                 Ok(())
-                }
-                .await;
-                (session, result)
             }
+            .await;
+            (session, result)
         })
         .await
     }
 
     /// Runs an aggregation pipeline on a resource's collection.
     pub async fn aggregate(&self, served: &Served, pipeline: Vec<Document>) -> Result<Vec<Document>, ApiError> {
-        Ok(served.collection.aggregate(pipeline).await?.try_collect().await?)
+        Ok(served.collection.aggregate(pipeline).max_time(QUERY_TIME_LIMIT).await?.try_collect().await?)
     }
 }
 
@@ -599,24 +591,6 @@ fn strip_meta(mut doc: Document) -> Document {
     doc
 }
 
-/// Sets a dotted path in a document, creating sub-documents on the way
-/// (what `$set` does in the database, mirrored to compute the new ETag).
-fn set_path(doc: &mut Document, path: &str, value: Bson) {
-    match path.split_once('.') {
-        None => {
-            doc.insert(path, value);
-        }
-        Some((head, rest)) => {
-            if !matches!(doc.get(head), Some(Bson::Document(_))) {
-                doc.insert(head, Document::new());
-            }
-            if let Some(Bson::Document(sub)) = doc.get_mut(head) {
-                set_path(sub, rest, value);
-            }
-        }
-    }
-}
-
 fn display(value: &Bson) -> String {
     match value {
         Bson::String(s) => s.clone(),
@@ -628,18 +602,5 @@ fn is_transient(e: &ApiError) -> bool {
     match e {
         ApiError::Database(e) | ApiError::DatabaseUnavailable(e) => e.contains_label(TRANSIENT_TRANSACTION_ERROR),
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn set_path_merges_nested_documents() {
-        let mut d = doc! { "a": { "b": 1, "c": 2 }, "x": 1 };
-        set_path(&mut d, "a.b", Bson::Int32(5));
-        set_path(&mut d, "n.m", Bson::Int32(7));
-        assert_eq!(d, doc! { "a": { "b": 5, "c": 2 }, "x": 1, "n": { "m": 7 } });
     }
 }

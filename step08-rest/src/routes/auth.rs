@@ -12,8 +12,8 @@ use tera::Tera;
 
 use super::see_other;
 use crate::{
-    csrf,
     api_client::ApiClient,
+    csrf,
     db::Db,
     error::AppError,
     session_store::REMEMBER_KEY,
