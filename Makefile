@@ -12,14 +12,14 @@ export RUST_LOG ?= info
 DATASET ?= datasets/reddit-1000.jsonl
 CARGO ?= cargo
 
-.PHONY: help run test check fmt clippy db db-stop db-status data stats step06 diff bench docs clean
+.PHONY: help run test check fmt clippy db db-stop db-status data stats step06 step08 diff bench docs clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo
 	@echo "  Variables: MONGODB_URI=$(MONGODB_URI) MONGODB_DB=$(MONGODB_DB) RUST_LOG=$(RUST_LOG)"
 
-run: step06 ## Run the newest complete step (step06) with its database and dataset
+run: step08 ## Run the newest complete step (step08) with its database and dataset
 
 test: db ## Run every test (starts the development database if needed) and validate compose.yaml
 	$(CARGO) test --workspace
@@ -54,6 +54,9 @@ stats: db ## Summarise what is loaded
 
 step06: data ## Serve step06-monolith at http://127.0.0.1:5000
 	$(CARGO) run -p step06-monolith
+
+step08: data ## Serve step08-rest: the API at :5002 and the pages at :5000 (Ctrl-C stops both)
+	@scripts/run-step08.sh
 
 diff: ## Show what a step changed: make diff FROM=step06-monolith TO=step08-rest
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make diff FROM=<step folder> TO=<step folder>"; exit 2; }

@@ -5,9 +5,13 @@
 //! alone.
 
 mod auth;
+mod browse;
 mod database;
 mod helpers;
 mod pages;
 mod posts;
+mod rest_football;
+mod rest_read;
+mod rest_write;
 mod search;
 mod tags;
