@@ -1,18 +1,20 @@
-//! The command line: `datasets generate | import | stats`.
+//! The command line: `datasets generate | import | stats | football`.
 //!
 //! Parsing is clap's (settings also come from `MONGODB_URI` / `MONGODB_DB`);
 //! [`run`] does the work through the library modules and prints the summary
-//! line: to stdout for `import`, to stderr for `generate` (whose stdout may be
-//! the data).
+//! line: to stdout for `import` and `football`, to stderr for `generate`
+//! (whose stdout may be the data).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use crate::db::{self, DEFAULT_DB, DEFAULT_URI};
 use crate::error::Error;
+use crate::football::{self, FootballOptions, DEFAULT_AS_OF};
 use crate::generate::{self, GenerateOptions, Profile, DEFAULT_SEED};
 use crate::import::{self, Format, ImportOptions, Summary};
 use crate::stats;
@@ -24,7 +26,7 @@ pub struct Cli {
     /// MongoDB connection string.
     #[arg(long, env = "MONGODB_URI", default_value = DEFAULT_URI, global = true)]
     pub uri: String,
-    /// Database holding the `posts` collection.
+    /// Database holding the `posts` collection (and the football ones).
     #[arg(long, env = "MONGODB_DB", default_value = DEFAULT_DB, global = true)]
     pub db: String,
     /// What to do.
@@ -41,6 +43,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Print a summary of the `posts` collection.
     Stats,
+    /// Write a synthetic football season (competitions, teams, players,
+    /// matches) into the database (deterministic for a seed, idempotent).
+    Football(FootballArgs),
 }
 
 /// `datasets generate`.
@@ -79,6 +84,31 @@ pub struct ImportArgs {
     pub batch_size: u32,
 }
 
+/// `datasets football`.
+#[derive(Debug, Args)]
+pub struct FootballArgs {
+    /// Random seed: the same seed and sizes give the same documents and ids.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// How many competitions (leagues; after six countries, second tiers).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub competitions: u32,
+    /// Teams in each competition.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=40))]
+    pub teams_per_competition: u32,
+    /// Players in each team (squad numbers are 1 to 99).
+    #[arg(long, default_value_t = 18, value_parser = clap::value_parser!(u32).range(11..=99))]
+    pub players_per_team: u32,
+    /// The generator's "today": matches before this day (UTC) are played,
+    /// later ones scheduled.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = DEFAULT_AS_OF)]
+    pub as_of: NaiveDate,
+    /// Empty the four collections first (their indexes stay): needed to
+    /// replace a run with another seed or other sizes.
+    #[arg(long)]
+    pub drop: bool,
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
@@ -89,6 +119,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             let stats = stats::collect(&db).await?;
             print_stdout(&stats.to_string())
         }
+        Command::Football(args) => run_football(&cli.uri, &cli.db, &args).await,
     }
 }
 
@@ -138,6 +169,29 @@ async fn run_import(uri: &str, db_name: &str, args: &ImportArgs) -> Result<(), E
         }
         Err(e) => Err(e),
     }
+}
+
+/// `datasets football`.
+async fn run_football(uri: &str, db_name: &str, args: &FootballArgs) -> Result<(), Error> {
+    let db = db::connect(uri, db_name).await?;
+    let options = FootballOptions {
+        seed: args.seed,
+        competitions: args.competitions as usize,
+        teams_per_competition: args.teams_per_competition as usize,
+        players_per_team: args.players_per_team as usize,
+        as_of: args.as_of,
+    };
+    let started = Instant::now();
+    let season = football::generate(&options);
+    let stored = football::store(&db, &season, args.drop, true).await?;
+    let elapsed = started.elapsed();
+    print_stdout(&format!(
+        "{}; deleted {}, written {} in {}\n",
+        season.describe(),
+        stored.deleted,
+        stored.written,
+        rate(elapsed, stored.written)
+    ))
 }
 
 /// Prints `text` on stdout; a closed pipe (`datasets stats | head`) is not an

@@ -1,10 +1,11 @@
-//! The database side: connecting, the indexes, and the batched upsert.
+//! The database side: connecting, the indexes, and the batched writes.
 //!
 //! Everything that talks to MongoDB for writing lives here so that the import
-//! pipeline only deals with batches of [`Post`]s. The server this workshop runs
-//! (a MongoDB-compatible one) degrades with many concurrent writers, so the
-//! upsert sends a whole batch in ONE `update` command and callers send batches
-//! one after the other.
+//! pipeline only deals with batches of [`Post`]s, and the football generator
+//! with batches of documents. The server this workshop runs (a
+//! MongoDB-compatible one) degrades with many concurrent writers, so each
+//! batch goes in ONE `update` command and callers send batches one after the
+//! other.
 
 use std::time::Duration;
 
@@ -102,13 +103,13 @@ fn already_exists(e: &mongodb::error::Error) -> bool {
     matches!(&*e.kind, ErrorKind::Command(c) if c.code == 68) || e.to_string().contains("already exists")
 }
 
-/// What one batch upsert did.
+/// What one batch write did.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct BatchOutcome {
-    /// Posts inserted or updated.
+    /// Documents inserted or updated.
     pub written: u64,
-    /// Per-post failures: the post's index in the batch and the server's
-    /// message.
+    /// Per-document failures: the document's index in the batch and the
+    /// server's message.
     pub errors: Vec<(usize, String)>,
 }
 
@@ -135,7 +136,40 @@ pub async fn upsert_batch(db: &Database, batch: &[Post]) -> Result<BatchOutcome,
         })
         .collect();
     let reply = db.run_command(doc! { "update": POSTS, "updates": updates, "ordered": false }).await?;
+    Ok(outcome(&reply, batch.len()))
+}
 
+/// Writes `docs` into `collection` in one round trip: each document replaces
+/// the one with its `_id`, or is inserted when there is none.
+///
+/// The same unordered `update` command as [`upsert_batch`], with whole
+/// documents as replacements instead of `$set`: after it, each stored
+/// document is exactly the one given, whatever fields an earlier write (say,
+/// the REST API's `_etag`) had added. For generators whose `_id`s are
+/// deterministic, re-running them is then a no-op.
+pub async fn replace_batch(db: &Database, collection: &str, docs: &[Document]) -> Result<BatchOutcome, Error> {
+    if docs.is_empty() {
+        return Ok(BatchOutcome::default());
+    }
+    let updates: Vec<Document> = docs
+        .iter()
+        .map(|d| doc! { "q": { "_id": d.get("_id").cloned().unwrap_or(Bson::Null) }, "u": d, "upsert": true })
+        .collect();
+    let reply = db.run_command(doc! { "update": collection, "updates": updates, "ordered": false }).await?;
+    Ok(outcome(&reply, docs.len()))
+}
+
+/// Deletes every document of `collection` and returns how many there were.
+/// Its indexes stay, unlike with a drop: a running REST API created them at
+/// startup and would not create them again.
+pub async fn clear(db: &Database, collection: &str) -> Result<u64, Error> {
+    let result = db.collection::<Document>(collection).delete_many(doc! {}).await?;
+    Ok(result.deleted_count)
+}
+
+/// What the server's reply to an `update` command of `sent` statements says
+/// was written, and which statements failed.
+fn outcome(reply: &Document, sent: usize) -> BatchOutcome {
     let mut errors = Vec::new();
     if let Ok(write_errors) = reply.get_array("writeErrors") {
         for e in write_errors.iter().filter_map(Bson::as_document) {
@@ -150,9 +184,9 @@ pub async fn upsert_batch(db: &Database, batch: &[Post]) -> Result<BatchOutcome,
     }
     // `n` counts matched plus upserted statements; fall back to what we sent
     // minus what failed if a server leaves it out.
-    let fallback = (batch.len() - errors.len().min(batch.len())) as u64;
+    let fallback = (sent - errors.len().min(sent)) as u64;
     let written = reply.get("n").and_then(as_usize).map_or(fallback, |n| n as u64);
-    Ok(BatchOutcome { written, errors })
+    BatchOutcome { written, errors }
 }
 
 /// A non-negative BSON number as `usize`.

@@ -60,6 +60,19 @@ pub enum Error {
         summary: Summary,
     },
 
+    /// The server refused generated documents (`datasets football`), e.g. a
+    /// team name that an earlier run with another seed left under a unique
+    /// index.
+    #[error("{collection}: the server rejected {count} document(s), the first {first}; rerun with --drop to replace an earlier run")]
+    Rejected {
+        /// The collection written to.
+        collection: String,
+        /// How many documents of the batch were rejected.
+        count: usize,
+        /// The first rejected document's `_id` and the server's message.
+        first: String,
+    },
+
     /// A `--like` sample held no usable post to learn from.
     #[error("{}: no usable post in the sample", path.display())]
     EmptySample {

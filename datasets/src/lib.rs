@@ -1,4 +1,5 @@
-//! Generates, imports and summarises the workshop's reddit-like posts.
+//! Generates, imports and summarises the workshop's reddit-like posts, and
+//! generates the football variant's data.
 //!
 //! Every step of the workshop reads the same MongoDB collection, `posts`, whose
 //! documents all have one canonical shape (see [`post`]). This crate is the only
@@ -7,6 +8,11 @@
 //! load tests, and prints a summary of what a database holds. The web steps reuse
 //! [`keywords()`] so that a search query is tokenised exactly like the titles were
 //! at import time.
+//!
+//! The football variant of the REST API (`step08-rest` with
+//! `domains/football.toml`) reads four other collections, `competitions`,
+//! `teams`, `players` and `matches`; [`football`] fills them with one
+//! consistent synthetic season.
 //!
 //! # Layout
 //!
@@ -19,6 +25,8 @@
 //!   import pipeline.
 //! - [`generate`]: the deterministic synthetic post generator, optionally shaped
 //!   like a sample file (`--like`).
+//! - [`football`]: the football generator (competitions, teams, players,
+//!   matches) for the REST API's football domain, and its writer.
 //! - [`stats`]: the summary printed by `datasets stats`.
 //! - [`db`]: connecting (with a short timeout), the indexes, batched upserts.
 //! - [`cli`]: the command line (clap) and what each subcommand runs.
@@ -32,6 +40,7 @@
 pub mod cli;
 pub mod db;
 pub mod error;
+pub mod football;
 pub mod generate;
 pub mod import;
 pub mod keywords;

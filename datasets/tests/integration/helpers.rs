@@ -46,6 +46,12 @@ impl TestDb {
             datasets::db::posts(&self.db).find(doc! {}).await.expect("find").try_collect().await.expect("collect");
         docs.into_iter().map(|d| (d.get_str("name").expect("name").to_owned(), d)).collect()
     }
+
+    /// Every document of `collection`, by `_id`.
+    pub async fn all(&self, collection: &str) -> Vec<Document> {
+        let coll = self.db.collection::<Document>(collection);
+        coll.find(doc! {}).sort(doc! { "_id": 1 }).await.expect("find").try_collect().await.expect("collect")
+    }
 }
 
 /// A file of `tests/fixtures/`.

@@ -6,6 +6,7 @@
 //! small hand-written files in `tests/fixtures/`.
 
 mod cli;
+mod football;
 mod generate;
 mod helpers;
 mod import;
