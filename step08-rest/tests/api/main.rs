@@ -7,6 +7,7 @@
 mod auth;
 mod browse;
 mod database;
+mod docs;
 mod helpers;
 mod pages;
 mod posts;
