@@ -63,3 +63,45 @@ async fn the_app_starts_while_the_database_is_down() {
         actix_web::rt::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[actix_web::test]
+async fn pages_say_so_when_the_api_is_down_and_sessions_still_work() {
+    // A port that nothing listens on: the API is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn_app_with(|s| {
+        s.api_url = format!("http://127.0.0.1:{port}");
+        s.api_timeout = Duration::from_millis(500);
+    })
+    .await;
+    for path in ["/", "/recommended/", "/search_results/outage", &format!("/posts/{}", mongodb::bson::oid::ObjectId::new())]
+    {
+        let page = app.get(path).await;
+        page.assert_status(503).assert_contains("The posts service (the REST API) is unavailable right now");
+        assert_eq!(page.headers.get("retry-after").unwrap(), "5");
+    }
+    // Logging in needs only the web front's own database.
+    app.login("ivan", false).await.assert_status(303);
+    app.get("/me").await.assert_status(503);
+    app.get("/health").await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn a_slow_api_times_out_with_a_504_page() {
+    // An API that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    actix_web::rt::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = spawn_app_with(|s| {
+        s.api_url = format!("http://127.0.0.1:{port}");
+        s.api_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let started = Instant::now();
+    app.get("/").await.assert_status(504).assert_contains("unavailable right now");
+    assert!(started.elapsed() < Duration::from_secs(5), "the timeout was not applied");
+}
