@@ -1,23 +1,25 @@
-//! Step 6 of the workshop: the reddit app as **one** actix-web program.
+//! Step 8 of the workshop: the reddit app as **two** programs, a REST API
+//! over MongoDB and the web pages as its client.
 //!
-//! Pages are rendered with Tera, data comes straight from MongoDB (queries and
-//! one aggregation), and the login session is stored in MongoDB too. Every
-//! concern lives in this one process: that is the point of the step, and the
-//! weak points it leaves visible (see `docs/src/step06.md`) are what the later
-//! steps take apart.
+//! `step08-api` ([`api`]) serves any resources a domain file declares, with
+//! Python Eve's behaviour (envelopes, filtering, paging, ETags, validation)
+//! and an operations log. `step08-web` serves step06's pages, but every
+//! post, search, recommendation and tag now comes from the API through
+//! [`api_client`]; it keeps only the login sessions and users in MongoDB.
 //!
 //! # Layout
-//! - [`settings`]: the typed configuration, read from environment variables.
-//! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
-//!   binds the listener, wires middleware and routes.
-//! - [`db`]: every MongoDB query the app makes, the indexes they need, and the
-//!   recommendations pipeline builder.
+//! - [`api`]: the REST API program (its own layout is in its module docs).
+//! - [`api_client`]: the web front's awc client of the API, one per worker.
+//! - [`settings`]: the web front's configuration, read from environment variables.
+//! - [`startup`]: builds the web [`startup::Application`]: connects to MongoDB
+//!   for sessions, binds the listener, wires middleware and routes.
+//! - [`db`]: the web front's own MongoDB data: users and the session indexes.
 //! - [`session_store`]: an `actix-session` store that keeps sessions in a
 //!   MongoDB collection with a TTL index.
 //! - [`flash`]: flash messages kept in the session, written only when needed.
 //! - [`csrf`]: the synchronizer token that every state-changing form carries.
-//! - [`error`]: the crate's one error type and the error pages.
-//! - [`routes`]: one module per feature (pages, search, posts, tags, login).
+//! - [`error`]: the web front's error type and the error pages.
+//! - [`routes`]: one module per feature (pages, search, posts, tags, login, browse).
 //! - [`views`]: what the templates see: the post view model and the page context.
 
 pub mod api;

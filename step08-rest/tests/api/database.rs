@@ -73,7 +73,8 @@ async fn pages_say_so_when_the_api_is_down_and_sessions_still_work() {
         s.api_timeout = Duration::from_millis(500);
     })
     .await;
-    for path in ["/", "/recommended/", "/search_results/outage", &format!("/posts/{}", mongodb::bson::oid::ObjectId::new())]
+    for path in
+        ["/", "/recommended/", "/search_results/outage", &format!("/posts/{}", mongodb::bson::oid::ObjectId::new())]
     {
         let page = app.get(path).await;
         page.assert_status(503).assert_contains("The posts service (the REST API) is unavailable right now");

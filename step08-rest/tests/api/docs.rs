@@ -45,6 +45,7 @@ async fn the_documented_curl_examples_answer_as_documented() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    let actual: Vec<u16> = log.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("curl said {l:?}"))).collect();
+    let actual: Vec<u16> =
+        log.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("curl said {l:?}"))).collect();
     assert_eq!(actual, expected, "statuses differ from the documented ones");
 }

@@ -93,6 +93,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         a.mongodb_uri = uri;
         a.mongodb_db = settings.mongodb_db.clone();
         a.db_timeout = timeout;
+        // The web front's port is random: let the browser tests' pages call
+        // the API from wherever they are served.
+        a.cors_origins = vec!["*".into()];
     })
     .await;
     if settings.api_url == "http://127.0.0.1:5002" {

@@ -22,8 +22,10 @@ async fn home_shows_the_search_box_and_the_recommendations_in_workshop_order() {
             .map(|t| body.find(t).unwrap_or_else(|| panic!("{t} missing")))
             .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "wrong order: {order:?}");
-        // The tile's visual weight is score / 10.
-        assert!(body.contains("--weight: 30"));
+        // The tile's visual weight is score / 100 (a class: the CSP blocks
+        // inline styles).
+        assert!(body.contains(r#"class="tile w3""#), "{body}");
+        assert!(!body.contains("style="));
     }
 }
 
@@ -33,7 +35,7 @@ async fn the_grid_holds_twelve_posts_and_the_list_page_more() {
     let posts = (0..20).map(|i| post(&format!("Post number {i}"), 100 + i, 200, 100 - i, i)).collect();
     app.seed(posts).await;
     let home = app.get("/").await;
-    assert_eq!(home.body.matches("class=\"tile\"").count(), 12);
+    assert_eq!(home.body.matches("class=\"tile w").count(), 12);
     let list = app.get("/recommended/").await;
     list.assert_status(200).assert_contains("Recommended posts");
     assert_eq!(list.body.matches("class=\"post\"").count(), 20);
@@ -74,4 +76,24 @@ async fn the_stylesheet_is_served_locally() {
     assert_eq!(css.headers.get("content-type").unwrap(), "text/css; charset=utf-8");
     assert_eq!(css.headers.get("cache-control").unwrap(), "public, max-age=3600");
     assert!(css.headers.get("set-cookie").is_none(), "no session for static files");
+}
+
+#[actix_web::test]
+async fn a_post_written_through_the_api_is_on_the_pages_at_once() {
+    let app = spawn_app().await;
+    let created = app
+        .api
+        .post(
+            "/posts",
+            &serde_json::json!({
+                "name": "t3_fromapi", "author": "curl", "title": "Written through the API",
+                "created_utc": "Tue, 02 Apr 2013 10:29:13 GMT", "score": 99,
+            }),
+        )
+        .await;
+    created.assert_status(201);
+    let id = created.body["_id"].as_str().unwrap().to_owned();
+    app.get(&format!("/posts/{id}")).await.assert_status(200).assert_contains("Written through the API");
+    app.get("/search_results/written").await.assert_status(200).assert_contains(&format!("/posts/{id}"));
+    app.get("/").await.assert_status(200).assert_contains("Written through the API");
 }

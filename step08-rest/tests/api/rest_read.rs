@@ -121,7 +121,8 @@ async fn count_none_skips_the_total_and_estimated_uses_metadata() {
 async fn where_accepts_mongo_json_and_python_syntax_alike() {
     let api = spawn_api().await;
     sixty_posts(&api).await;
-    let json_where = r#"{"$and": [{"score": {"$gt": 50}}, {"$or": [{"author": "even"}, {"num_comments": {"$gte": 8}}]}]}"#;
+    let json_where =
+        r#"{"$and": [{"score": {"$gt": 50}}, {"$or": [{"author": "even"}, {"num_comments": {"$gte": 8}}]}]}"#;
     let python_where = r#"score > 50 and (author == "even" or num_comments >= 8)"#;
     let a = api.get(&format!("/posts?max_results=50&where={}", enc(json_where))).await;
     let b = api.get(&format!("/posts?max_results=50&where={}", enc(python_where))).await;
@@ -129,7 +130,8 @@ async fn where_accepts_mongo_json_and_python_syntax_alike() {
     b.assert_status(200);
     assert_eq!(titles(&a.body), titles(&b.body));
     // 51..=60: even scores (5), plus num_comments = 60 - score >= 8 only below 53: 51 and 52 → 51 is odd.
-    let mut scores: Vec<i64> = a.body["_items"].as_array().unwrap().iter().map(|i| i["score"].as_i64().unwrap()).collect();
+    let mut scores: Vec<i64> =
+        a.body["_items"].as_array().unwrap().iter().map(|i| i["score"].as_i64().unwrap()).collect();
     scores.sort();
     assert_eq!(scores, [51, 52, 54, 56, 58, 60]);
     assert_eq!(a.body["_meta"]["total"], 6);
@@ -175,7 +177,11 @@ async fn dangerous_operators_are_refused_at_any_depth() {
     for attack in attacks {
         let refused = api.get(&format!("/posts?where={}", enc(attack))).await;
         refused.assert_error(400, "where");
-        assert!(refused.body["_error"]["message"].as_str().unwrap().contains("not allowed"), "{attack}: {:#}", refused.body);
+        assert!(
+            refused.body["_error"]["message"].as_str().unwrap().contains("not allowed"),
+            "{attack}: {:#}",
+            refused.body
+        );
     }
 }
 
@@ -183,12 +189,11 @@ async fn dangerous_operators_are_refused_at_any_depth() {
 async fn regex_only_where_the_domain_allows_it_and_unknown_fields_never() {
     let api = spawn_api().await;
     sixty_posts(&api).await;
-    let allowed = api.get(&format!("/posts?where={}", enc(r#"{"title": {"$regex": "^flask", "$options": "i"}}"#))).await;
+    let allowed =
+        api.get(&format!("/posts?where={}", enc(r#"{"title": {"$regex": "^flask", "$options": "i"}}"#))).await;
     allowed.assert_status(200);
     assert_eq!(allowed.body["_meta"]["total"], 6);
-    api.get(&format!("/posts?where={}", enc(r#"{"selftext": {"$regex": "x"}}"#)))
-        .await
-        .assert_error(400, "selftext");
+    api.get(&format!("/posts?where={}", enc(r#"{"selftext": {"$regex": "x"}}"#))).await.assert_error(400, "selftext");
     api.get(&format!("/posts?where={}", enc(r#"{"password": "x"}"#))).await.assert_error(400, "password");
     // tags only allow filters on user, post_id and tag.
     api.get(&format!("/tags?where={}", enc(r#"{"_etag": "x"}"#))).await.assert_error(400, "_etag");
@@ -247,7 +252,8 @@ async fn embedded_replaces_related_ids_with_documents() {
     embedded.assert_status(200);
     assert_eq!(embedded.body["_items"][0]["post_id"]["title"], "post 5");
     assert_eq!(embedded.body["_items"][0]["post_id"]["_id"], ids[4].to_hex());
-    let item = api.get(&format!("/tags/{}?embedded={}", tag.body["_id"].as_str().unwrap(), enc(r#"{"post_id": 1}"#))).await;
+    let item =
+        api.get(&format!("/tags/{}?embedded={}", tag.body["_id"].as_str().unwrap(), enc(r#"{"post_id": 1}"#))).await;
     assert_eq!(item.body["post_id"]["title"], "post 5");
     api.get(&format!("/tags?embedded={}", enc(r#"{"user": 1}"#))).await.assert_error(400, "embedded");
     api.get(&format!("/tags?embedded={}", enc("not json"))).await.assert_error(400, "embedded");
@@ -324,7 +330,11 @@ async fn head_options_and_cors() {
         .request(
             "OPTIONS",
             "/posts",
-            &[("origin", origin), ("access-control-request-method", "PATCH"), ("access-control-request-headers", "if-match")],
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "PATCH"),
+                ("access-control-request-headers", "if-match"),
+            ],
             None,
         )
         .await;
