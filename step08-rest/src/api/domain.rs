@@ -124,6 +124,10 @@ pub struct Resource {
     /// A line for the OpenAPI document and the docs.
     #[serde(default)]
     pub description: String,
+    /// The title of one item in links (Eve's `item_title`; default: the
+    /// resource's name without a trailing "s").
+    #[serde(default)]
+    pub item_title: Option<String>,
     /// Methods on the collection URL (`GET`, `POST`).
     #[serde(default = "default_resource_methods")]
     pub resource_methods: Vec<Method>,

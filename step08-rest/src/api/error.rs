@@ -106,13 +106,7 @@ pub fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
 impl std::fmt::Debug for ApiError {
     /// The error and its `source()` chain, one per line, for the log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{self}")?;
-        let mut current = std::error::Error::source(self);
-        while let Some(cause) = current {
-            writeln!(f, "Caused by:\n\t{cause}")?;
-            current = cause.source();
-        }
-        Ok(())
+        crate::error::error_chain(self, f)
     }
 }
 

@@ -6,6 +6,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
+pub use crate::settings::SettingsError;
+use crate::settings::readers;
+
 /// The reddit domain shipped with the crate, the default `DOMAIN`.
 pub const DEFAULT_DOMAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/domains/reddit.toml");
 
@@ -37,15 +40,6 @@ pub struct ApiSettings {
     pub max_bulk_documents: usize,
 }
 
-/// A setting that is present but unusable.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid setting {name}={value:?}: {reason}")]
-pub struct SettingsError {
-    name: &'static str,
-    value: String,
-    reason: &'static str,
-}
-
 impl ApiSettings {
     /// Reads the settings from the environment, applying the defaults.
     pub fn from_env() -> Result<Self, SettingsError> {
@@ -54,16 +48,7 @@ impl ApiSettings {
 
     /// Reads the settings from any name → value lookup (the tests use a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
-        let number = |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, SettingsError> {
-            match get(name) {
-                None => Ok(default),
-                Some(value) => match value.trim().parse::<u64>() {
-                    Ok(n) if (min..=max).contains(&n) => Ok(n),
-                    _ => Err(SettingsError { name, value, reason: "expected a whole number in range" }),
-                },
-            }
-        };
+        let (text, number) = readers(&get);
         let cors_origins = text("CORS_ORIGINS", "http://127.0.0.1:5000,http://localhost:5000")
             .split(',')
             .map(|o| o.trim().trim_end_matches('/').to_owned())

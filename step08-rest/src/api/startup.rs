@@ -1,10 +1,10 @@
 //! Builds the API program: domain, database, middleware, routes.
 //!
-//! [`ApiApplication::build`] binds the listener first, so that `PORT=0`
-//! (what the tests use) picks a free port that [`ApiApplication::port`]
-//! reports.
+//! [`build`] binds the listener first, so that `PORT=0` (what the tests use)
+//! picks a free port that [`Application::port`] reports; the API is an
+//! [`Application`] like the web front.
 
-use std::{net::TcpListener, time::Duration};
+use std::net::TcpListener;
 
 use actix_cors::Cors;
 use actix_web::{
@@ -15,6 +15,8 @@ use actix_web::{
     web, App, HttpServer,
 };
 
+use crate::startup::{ensure_indexes, Application};
+
 use super::{
     aggregate,
     domain::Domain,
@@ -24,81 +26,47 @@ use super::{
     store::Store,
 };
 
-/// How often startup retries creating the indexes while MongoDB is down.
-const INDEX_RETRY: Duration = Duration::from_secs(5);
 /// How long a browser may cache a CORS preflight answer.
 const CORS_MAX_AGE_SECS: usize = 600;
 
-/// A bound, ready-to-run API server.
-pub struct ApiApplication {
-    host: String,
-    port: u16,
-    server: Server,
+/// Loads the domain, connects, creates the indexes (or keeps retrying in
+/// the background while MongoDB is down), binds and builds the server.
+pub async fn build(settings: ApiSettings) -> anyhow::Result<Application> {
+    let domain = Domain::load(&settings.domain)?;
+    log::info!(
+        "domain {}: resources {:?}, aggregations {:?}",
+        settings.domain.display(),
+        domain.resources.keys().collect::<Vec<_>>(),
+        domain.aggregations.keys().collect::<Vec<_>>()
+    );
+    let store = Store::connect(&settings, domain).await?;
+    build_with_store(settings, store).await
 }
 
-impl ApiApplication {
-    /// Loads the domain, connects, creates the indexes (or keeps retrying in
-    /// the background while MongoDB is down), binds and builds the server.
-    pub async fn build(settings: ApiSettings) -> anyhow::Result<Self> {
-        let domain = Domain::load(&settings.domain)?;
-        log::info!(
-            "domain {}: resources {:?}, aggregations {:?}",
-            settings.domain.display(),
-            domain.resources.keys().collect::<Vec<_>>(),
-            domain.aggregations.keys().collect::<Vec<_>>()
-        );
-        let store = Store::connect(&settings, domain).await?;
-        Self::build_with_store(settings, store).await
+/// Builds the server around an existing store (the tests bring their own
+/// database and domain).
+pub async fn build_with_store(settings: ApiSettings, store: Store) -> anyhow::Result<Application> {
+    let aggregations = aggregate::compile(&store.domain)?;
+    let openapi = routes::openapi_document(&store, &aggregations);
+    let state = web::Data::new(ApiState { store, aggregations, settings: settings.clone(), openapi });
+    match state.store.supports_transactions().await {
+        Ok(true) => {}
+        Ok(false) => log::error!(
+            "MongoDB at MONGODB_URI is not a replica set: writes (which go into a transaction with their oplog \
+             entry) will fail. Start mongod with --replSet (see step08-rest/compose.yaml) or use `make db`."
+        ),
+        Err(e) => log::warn!("cannot ask MongoDB about transactions yet: {e}"),
     }
-
-    /// Builds the server around an existing store (the tests bring their own
-    /// database and domain).
-    pub async fn build_with_store(settings: ApiSettings, store: Store) -> anyhow::Result<Self> {
-        let aggregations = aggregate::compile(&store.domain)?;
-        let openapi = routes::openapi_document(&store, &aggregations);
-        let state = web::Data::new(ApiState { store, aggregations, settings: settings.clone(), openapi });
-        match state.store.supports_transactions().await {
-            Ok(true) => {}
-            Ok(false) => log::error!(
-                "MongoDB at MONGODB_URI is not a replica set: writes (which go into a transaction with their oplog \
-                 entry) will fail. Start mongod with --replSet (see compose.yaml) or use `make db`."
-            ),
-            Err(e) => log::warn!("cannot ask MongoDB about transactions yet: {e}"),
-        }
-        if let Err(e) = state.store.ensure_indexes().await {
-            log::warn!("cannot create the indexes yet ({e}); retrying every {INDEX_RETRY:?} in the background");
-            let state = state.clone();
-            actix_web::rt::spawn(async move {
-                loop {
-                    actix_web::rt::time::sleep(INDEX_RETRY).await;
-                    if state.store.ensure_indexes().await.is_ok() {
-                        log::info!("indexes created");
-                        break;
-                    }
-                }
-            });
-        }
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
-        let port = listener.local_addr()?.port();
-        let host = settings.host.clone();
-        let server = run(listener, state, settings)?;
-        Ok(Self { host, port, server })
-    }
-
-    /// The port actually bound.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// `host:port` as bound.
-    pub fn address(&self) -> String {
-        format!("{}:{}", self.host, self.port)
-    }
-
-    /// Serves until the process is stopped (Ctrl-C stops it gracefully).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
-    }
+    let indexes = state.clone();
+    ensure_indexes(move || {
+        let state = indexes.clone();
+        async move { state.store.ensure_indexes().await }
+    })
+    .await;
+    let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+    let port = listener.local_addr()?.port();
+    let server = run(listener, state, settings.clone())?;
+    Ok(Application::new(settings.host, port, server))
 }
 
 /// CORS for the browser client (`/browse` of the web front): the allowed

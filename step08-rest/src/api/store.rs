@@ -434,12 +434,7 @@ impl Store {
             let change = change.clone();
             async move {
                 let result = async {
-                    let stored = collection
-                        .find_one(doc! { "_id": id })
-                        .session(&mut session)
-                        .await?
-                        .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", served.item_title)))?;
-                    let guard = served.etag_guard(&stored, if_match)?;
+                    let (stored, guard) = served.stored_and_guard(&mut session, id, if_match).await?;
                     let now = DateTime::now();
                     let created = match stored.get("_created") {
                         Some(Bson::DateTime(d)) => *d,
@@ -489,12 +484,7 @@ impl Store {
         let (collection, oplog) = (&served.collection, &self.oplog);
         self.transaction(|mut session| async move {
             let result = async {
-                let stored = collection
-                    .find_one(doc! { "_id": id })
-                    .session(&mut session)
-                    .await?
-                    .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", served.item_title)))?;
-                let guard = served.etag_guard(&stored, if_match)?;
+                let (_, guard) = served.stored_and_guard(&mut session, id, if_match).await?;
                 let result = collection.delete_one(guard).session(&mut session).await?;
                 if result.deleted_count == 0 {
                     return Err(ApiError::PreconditionFailed);
@@ -537,7 +527,7 @@ impl Served {
         let default_projection = query::default_projection(&def);
         Ok(Self {
             name: name.to_string(),
-            item_title: name.strip_suffix('s').unwrap_or(name).to_string(),
+            item_title: def.item_title.clone().unwrap_or_else(|| name.strip_suffix('s').unwrap_or(name).to_string()),
             collection: database.collection(def.collection_name(name)),
             validator,
             default_sort,
@@ -560,6 +550,25 @@ impl Served {
         let json = serde_json::Value::Object(convert::document_to_json(&content));
         let digest = Sha1::digest(json.to_string().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads the stored document inside the write's transaction, checks the
+    /// client's ETag against it, and returns it with the filter that keeps
+    /// the write conditional (see [`Served::etag_guard`]).
+    async fn stored_and_guard(
+        &self,
+        session: &mut ClientSession,
+        id: ObjectId,
+        if_match: &str,
+    ) -> Result<(Document, Document), ApiError> {
+        let stored = self
+            .collection
+            .find_one(doc! { "_id": id })
+            .session(session)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", self.item_title)))?;
+        let guard = self.etag_guard(&stored, if_match)?;
+        Ok((stored, guard))
     }
 
     /// The filter that makes a write conditional on the ETag the client

@@ -12,7 +12,7 @@ use mongodb::{
 };
 use serde_json::Value;
 use step08_rest::{
-    api::{settings::ApiSettings, startup::ApiApplication},
+    api::{self, settings::ApiSettings},
     settings::Settings,
     startup::Application,
 };
@@ -186,7 +186,7 @@ pub async fn spawn_api_with(adjust: impl FnOnce(&mut ApiSettings)) -> TestApi {
     // Only a database this function named is dropped by the `TestApi`.
     let db_name = (settings.mongodb_db == own_db).then_some(own_db);
     let name = settings.mongodb_db.clone();
-    let app = ApiApplication::build(settings).await.expect("the API builds");
+    let app = api::startup::build(settings).await.expect("the API builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     let client = Client::with_uri_str(mongodb_uri()).await.expect("a MongoDB client");
