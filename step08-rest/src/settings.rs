@@ -65,10 +65,7 @@ pub struct SettingsError {
 #[allow(clippy::type_complexity)]
 pub fn readers<'a>(
     get: &'a impl Fn(&str) -> Option<String>,
-) -> (
-    impl Fn(&str, &str) -> String + 'a,
-    impl Fn(&'static str, u64, u64, u64) -> Result<u64, SettingsError> + 'a,
-) {
+) -> (impl Fn(&str, &str) -> String + 'a, impl Fn(&'static str, u64, u64, u64) -> Result<u64, SettingsError> + 'a) {
     let text = move |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
     let number = move |name: &'static str, default: u64, min: u64, max: u64| match get(name) {
         None => Ok(default),

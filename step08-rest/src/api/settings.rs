@@ -6,8 +6,8 @@
 
 use std::{path::PathBuf, time::Duration};
 
-pub use crate::settings::SettingsError;
 use crate::settings::readers;
+pub use crate::settings::SettingsError;
 
 /// The reddit domain shipped with the crate, the default `DOMAIN`.
 pub const DEFAULT_DOMAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/domains/reddit.toml");
