@@ -147,6 +147,11 @@ impl ApiClient {
         self.get(path).await?.ok_or_else(|| ApiClientError::Unexpected(format!("{path}: 404")))
     }
 
+    /// `Ok` when the API answers its `/health`.
+    pub async fn health(&self) -> Result<(), ApiClientError> {
+        self.get::<Value>("/health").await?.map(|_| ()).ok_or_else(|| ApiClientError::Unexpected("/health: 404".into()))
+    }
+
     /// The recommendations: the domain's `recommendations` aggregation,
     /// with the user's topics ranked first.
     pub async fn recommendations(&self, topics: &[String], limit: i64) -> Result<Vec<Post>, ApiClientError> {

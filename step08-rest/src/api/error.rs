@@ -56,9 +56,21 @@ pub enum ApiError {
         /// For a bulk write, one entry per document, in order.
         items: Option<Vec<Value>>,
     },
+    /// A bulk `POST` with more documents than `MAX_BULK_DOCUMENTS` (422).
+    #[error("at most {max} documents per request; this one has {got}")]
+    TooManyDocuments {
+        /// The limit.
+        max: usize,
+        /// The documents sent.
+        got: usize,
+    },
     /// A write without `If-Match` (428).
     #[error("to edit a document its etag must be provided using the If-Match header")]
     PreconditionRequired,
+    /// Concurrent writes kept conflicting, even after retries (503; the
+    /// client may retry after a second).
+    #[error("too many concurrent writes; try again in a moment")]
+    Busy,
     /// A query ran longer than the API allows (504).
     #[error("the query took too long; narrow the filter or use an indexed field")]
     QueryTimeout,
@@ -119,10 +131,10 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation { .. } | ApiError::TooManyDocuments { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::QueryTimeout => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::DatabaseUnavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -153,6 +165,9 @@ impl ResponseError for ApiError {
             }
             ApiError::DatabaseUnavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::Busy => {
+                response.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
         }

@@ -49,8 +49,8 @@ pub const MAX_PAGE: u64 = 100_000;
 /// Mounts every endpoint.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::route().to(home))
-        .route("/health", web::get().to(health))
-        .route("/openapi.json", web::get().to(openapi_json))
+        .route("/health", web::route().to(health))
+        .route("/openapi.json", web::route().to(openapi_json))
         .route("/aggregations/{name}", web::route().to(aggregation))
         .route("/{resource}", web::route().to(collection))
         .route("/{resource}/{id}", web::route().to(item));
@@ -58,9 +58,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 type Query = web::Query<Vec<(String, String)>>;
 
+/// The URLs that only read (`/`, `/health`, `/openapi.json`,
+/// `/aggregations/…`): `GET` and `HEAD` go on, `OPTIONS` is answered, any
+/// other method is a 405.
+fn read_only(req: &HttpRequest) -> Result<Option<HttpResponse>, ApiError> {
+    const ALLOW: [&str; 3] = ["GET", "HEAD", "OPTIONS"];
+    match method(req) {
+        Some(Method::Get) => Ok(None),
+        _ if req.method() == HttpMethod::OPTIONS => Ok(Some(options(&ALLOW))),
+        _ => Err(not_allowed(req, ALLOW.to_vec())),
+    }
+}
+
 /// `GET /health`: 200 while the process serves; the body says whether
 /// MongoDB answers.
-async fn health(state: web::Data<ApiState>) -> HttpResponse {
+async fn health(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    if let Some(answered) = read_only(&req)? {
+        return Ok(answered);
+    }
     let database = match state.store.ping().await {
         Ok(()) => "up",
         Err(e) => {
@@ -68,20 +83,21 @@ async fn health(state: web::Data<ApiState>) -> HttpResponse {
             "down"
         }
     };
-    HttpResponse::Ok().json(json!({ "status": "ok", "database": database }))
+    Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": database })))
 }
 
 /// `GET /openapi.json`.
-async fn openapi_json(state: web::Data<ApiState>) -> HttpResponse {
-    HttpResponse::Ok().json(&state.openapi)
+async fn openapi_json(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    if let Some(answered) = read_only(&req)? {
+        return Ok(answered);
+    }
+    Ok(HttpResponse::Ok().json(&state.openapi))
 }
 
 /// `GET /`: Eve's home: one child link per resource.
 async fn home(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
-    match method(&req) {
-        Some(Method::Get) => {}
-        _ if req.method() == HttpMethod::OPTIONS => return Ok(options(&["GET", "HEAD", "OPTIONS"])),
-        _ => return Err(not_allowed(&req, vec!["GET", "HEAD", "OPTIONS"])),
+    if let Some(answered) = read_only(&req)? {
+        return Ok(answered);
     }
     let child: Vec<Value> = state.store.resources().map(|s| json!({ "href": s.name, "title": s.name })).collect();
     Ok(HttpResponse::Ok().json(json!({ "_links": { "child": child } })))
@@ -199,8 +215,26 @@ enum Count {
     None,
 }
 
+/// The query parameters a collection `GET` understands.
+const LIST_PARAMS: [&str; 7] = ["where", "sort", "projection", "embedded", "max_results", "page", "count"];
+/// The query parameters an item `GET` understands.
+const ITEM_PARAMS: [&str; 2] = ["projection", "embedded"];
+
+/// Refuses parameters this URL does not know: Eve ignores them, so a typo
+/// (`wher=`) silently returns everything; here it is a 400 that names it.
+fn refuse_unknown(query: &[(String, String)], known: &[&str]) -> Result<(), ApiError> {
+    match query.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        Some((unknown, _)) => Err(ApiError::BadRequest(format!(
+            "unknown query parameter {unknown:?}; this URL takes {}",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl ListParams {
     fn parse(query: &[(String, String)], served: &Served, limits: (u32, u32)) -> Result<Self, ApiError> {
+        refuse_unknown(query, &LIST_PARAMS)?;
         let get = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let filter = match get("where") {
             Some(text) if !text.trim().is_empty() => query::parse_where(text, &served.def)?,
@@ -411,6 +445,7 @@ async fn show(
     id: ObjectId,
     query: &Query,
 ) -> Result<HttpResponse, ApiError> {
+    refuse_unknown(query, &ITEM_PARAMS)?;
     let get = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let (projection, custom) = match get("projection") {
         Some(text) if !text.trim().is_empty() => (Some(query::parse_projection(text, &served.def)?), true),
@@ -471,14 +506,22 @@ fn unquote(tag: &str) -> &str {
     tag.trim_matches('"')
 }
 
-/// The `If-Match` header, required for every edit (428 without it).
+/// The `If-Match` header, required for every edit (428 without it). `*`
+/// matches any current version (RFC 9110 §13.1.1); a weak tag (`W/"…"`)
+/// never matches, since `If-Match` compares strongly: it becomes a tag no
+/// document has, and the write gets 412.
 fn if_match(req: &HttpRequest) -> Result<String, ApiError> {
-    req.headers()
+    let value = req
+        .headers()
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(|v| unquote(v).to_string())
+        .map(str::trim)
         .filter(|v| !v.is_empty())
-        .ok_or(ApiError::PreconditionRequired)
+        .ok_or(ApiError::PreconditionRequired)?;
+    if value.starts_with("W/") {
+        return Ok(String::from("W/"));
+    }
+    Ok(unquote(value).to_string())
 }
 
 /// The request body as JSON: `application/json` only (415 otherwise).
@@ -514,14 +557,7 @@ async fn create(req: &HttpRequest, state: &ApiState, served: &Served, body: &[u8
         return Err(ApiError::BadRequest("the body is an empty list: nothing to insert".into()));
     }
     if bodies.len() > state.settings.max_bulk_documents {
-        return Err(ApiError::Validation {
-            failed: bodies.len(),
-            issues: None,
-            items: Some(vec![json!({
-                "_status": "ERR",
-                "_issues": { "_body": format!("at most {} documents per request", state.settings.max_bulk_documents) },
-            })]),
-        });
+        return Err(ApiError::TooManyDocuments { max: state.settings.max_bulk_documents, got: bodies.len() });
     }
     let mut docs = Vec::with_capacity(bodies.len());
     let mut issues: Vec<Issues> = Vec::with_capacity(bodies.len());
@@ -610,10 +646,8 @@ async fn aggregation(
     let name = path.into_inner();
     let compiled =
         state.aggregations.get(&name).ok_or_else(|| ApiError::NotFound(format!("no aggregation named {name:?}")))?;
-    match method(&req) {
-        Some(Method::Get) => {}
-        _ if req.method() == HttpMethod::OPTIONS => return Ok(options(&["GET", "HEAD", "OPTIONS"])),
-        _ => return Err(not_allowed(&req, vec!["GET", "HEAD", "OPTIONS"])),
+    if let Some(answered) = read_only(&req)? {
+        return Ok(answered);
     }
     let served = resource(&state, &compiled.def.resource)?;
     let mut given: HashMap<&str, &str> = HashMap::new();

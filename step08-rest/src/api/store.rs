@@ -42,10 +42,11 @@ use super::{
 /// The oplog resource: read-only, its schema fixed here rather than in
 /// the domain file (every domain has one).
 const OPLOG_TOML: &str = r#"
-description = "The operations log: one entry per write, oldest first (read by step09's sync service)."
-allowed_filters = ["op", "resource", "id", "time"]
-default_sort = "_id"
+description = "The operations log: one entry per write, in commit order (read by step09's sync service)."
+allowed_filters = ["seq", "op", "resource", "id", "time"]
+default_sort = "seq"
 [schema]
+seq = { type = "integer", description = "the entry's position: 1, 2, 3, … in commit order, without gaps" }
 op = { type = "string", allowed = ["POST", "PATCH", "PUT", "DELETE"], description = "the write" }
 resource = { type = "string", description = "the resource written" }
 id = { type = "objectid", description = "the document written" }
@@ -58,9 +59,13 @@ changes = { type = "dict", description = "the fields written (the whole document
 /// cannot keep the server busy for longer.
 pub const QUERY_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// How many times a transaction is retried after a transient error (a
-/// write conflict with a concurrent transaction, a failover).
-const TRANSACTION_ATTEMPTS: usize = 5;
+/// How many times a transaction is tried when it keeps conflicting with
+/// concurrent ones (every write takes the oplog counter, so concurrent
+/// writers do conflict); between attempts it waits a random 1 ms to
+/// [`MAX_BACKOFF_MS`], doubling, so that writers spread out.
+const TRANSACTION_ATTEMPTS: usize = 30;
+/// The longest wait between two attempts.
+const MAX_BACKOFF_MS: u64 = 100;
 
 /// One resource as served: its definition and everything precomputed
 /// from it at startup.
@@ -91,6 +96,8 @@ pub struct Store {
     pub domain: Domain,
     resources: BTreeMap<String, Served>,
     oplog: Collection<Document>,
+    /// One document per oplog: the last `seq` handed out.
+    counters: Collection<Document>,
 }
 
 /// A collection query, already checked.
@@ -148,8 +155,9 @@ impl Store {
         oplog_def.max_results = domain.api.max_results.into();
         oplog_def.max_results_limit = domain.api.max_results_limit.into();
         let oplog = database.collection(&domain.api.oplog_collection);
+        let counters = database.collection("counters");
         resources.insert(OPLOG_RESOURCE.to_string(), Served::new(&database, OPLOG_RESOURCE, oplog_def, false)?);
-        Ok(Self { client, database, domain, resources, oplog })
+        Ok(Self { client, database, domain, resources, oplog, counters })
     }
 
     /// The database (for `ping` and the tests).
@@ -203,9 +211,18 @@ impl Store {
         }
         self.oplog
             .create_indexes([
-                IndexModel::builder().keys(doc! { "resource": 1, "_id": 1 }).build(),
-                IndexModel::builder().keys(doc! { "id": 1 }).build(),
+                IndexModel::builder()
+                    .keys(doc! { "seq": 1 })
+                    .options(IndexOptions::builder().unique(true).build())
+                    .build(),
+                IndexModel::builder().keys(doc! { "resource": 1, "seq": 1 }).build(),
+                IndexModel::builder().keys(doc! { "id": 1, "seq": 1 }).build(),
             ])
+            .await?;
+        // The counter exists before the first write's transaction needs it.
+        self.counters
+            .update_one(doc! { "_id": self.oplog.name() }, doc! { "$setOnInsert": { "seq": 0_i64 } })
+            .upsert(true)
             .await?;
         Ok(())
     }
@@ -234,8 +251,12 @@ impl Store {
                     // Aborting a transaction the server already aborted fails
                     // harmlessly; the original error is what matters.
                     let _ = session.abort_transaction().await;
-                    if attempt < TRANSACTION_ATTEMPTS && is_transient(&e) {
-                        continue;
+                    if is_transient(&e) {
+                        if attempt < TRANSACTION_ATTEMPTS {
+                            backoff(attempt).await;
+                            continue;
+                        }
+                        return Err(ApiError::Busy);
                     }
                     return Err(e);
                 }
@@ -247,12 +268,37 @@ impl Store {
                         attempt += 1;
                     }
                     Err(e) if e.contains_label(TRANSIENT_TRANSACTION_ERROR) && attempt < TRANSACTION_ATTEMPTS => {
+                        backoff(attempt).await;
                         continue 'attempts;
                     }
                     Err(e) => return Err(e.into()),
                 }
             }
         }
+    }
+
+    /// Hands out `n` oplog positions inside a write's transaction and
+    /// returns the first. Every writer increments the same counter, so two
+    /// concurrent transactions conflict and one retries after the other
+    /// commits: positions follow commit order and have no gaps, which is
+    /// what lets step09's sync service resume from "the last `seq` I
+    /// applied" without missing or repeating a write. (The price: writes to
+    /// different documents serialize on the counter; fine at this scale.)
+    async fn next_seq(&self, session: &mut ClientSession, n: usize) -> Result<i64, ApiError> {
+        let counter = self
+            .counters
+            .find_one_and_update(doc! { "_id": self.oplog.name() }, doc! { "$inc": { "seq": n as i64 } })
+            .upsert(true)
+            .return_document(mongodb::options::ReturnDocument::After)
+            .session(session)
+            .await?
+            .ok_or_else(|| ApiError::Conflict("the oplog counter is missing".into()))?;
+        let last = match counter.get("seq") {
+            Some(Bson::Int64(n)) => *n,
+            Some(Bson::Int32(n)) => i64::from(*n),
+            _ => return Err(ApiError::Conflict("the oplog counter is not a number".into())),
+        };
+        Ok(last - n as i64 + 1)
     }
 
     /// One page of a collection.
@@ -404,10 +450,14 @@ impl Store {
         }
         let (collection, oplog) = (&served.collection, &self.oplog);
         self.transaction(|mut session| {
-            let (stamped, entries) = (stamped.clone(), entries.clone());
+            let (stamped, mut entries) = (stamped.clone(), entries.clone());
             async move {
                 let result = async {
                     collection.insert_many(stamped).session(&mut session).await?;
+                    let first = self.next_seq(&mut session, entries.len()).await?;
+                    for (i, entry) in entries.iter_mut().enumerate() {
+                        entry.insert("seq", first + i as i64);
+                    }
                     oplog.insert_many(entries).session(&mut session).await?;
                     Ok(())
                 }
@@ -469,7 +519,9 @@ impl Store {
                     if result.matched_count == 0 {
                         return Err(ApiError::PreconditionFailed);
                     }
-                    oplog.insert_one(oplog_entry(op, &served.name, id, now, changes)).session(&mut session).await?;
+                    let mut entry = oplog_entry(op, &served.name, id, now, changes);
+                    entry.insert("seq", self.next_seq(&mut session, 1).await?);
+                    oplog.insert_one(entry).session(&mut session).await?;
                     Ok(Written { id, created, updated: now, etag })
                 }
                 .await;
@@ -489,7 +541,8 @@ impl Store {
                 if result.deleted_count == 0 {
                     return Err(ApiError::PreconditionFailed);
                 }
-                let entry = oplog_entry("DELETE", &served.name, id, DateTime::now(), Document::new());
+                let mut entry = oplog_entry("DELETE", &served.name, id, DateTime::now(), Document::new());
+                entry.insert("seq", self.next_seq(&mut session, 1).await?);
                 oplog.insert_one(entry).session(&mut session).await?;
                 Ok(())
             }
@@ -577,7 +630,9 @@ impl Served {
     fn etag_guard(&self, stored: &Document, if_match: &str) -> Result<Document, ApiError> {
         let id = stored.get("_id").cloned().unwrap_or(Bson::Null);
         match stored.get_str("_etag") {
-            Ok(etag) if etag == if_match => Ok(doc! { "_id": id, "_etag": etag }),
+            // `*`: whatever version is stored now, as long as it stays so.
+            Ok(etag) if etag == if_match || if_match == "*" => Ok(doc! { "_id": id, "_etag": etag }),
+            Err(_) if if_match == "*" => Ok(doc! { "_id": id, "_etag": { "$exists": false } }),
             Ok(_) => Err(ApiError::PreconditionFailed),
             Err(_) if self.content_etag(stored) == if_match => Ok(doc! { "_id": id, "_etag": { "$exists": false } }),
             Err(_) => Err(ApiError::PreconditionFailed),
@@ -605,6 +660,15 @@ fn display(value: &Bson) -> String {
         Bson::String(s) => s.clone(),
         other => convert::to_json(other).to_string(),
     }
+}
+
+/// Waits before retrying a conflicting transaction: random, up to twice as
+/// long after each conflict, at most [`MAX_BACKOFF_MS`].
+async fn backoff(attempt: usize) {
+    use rand::Rng;
+    let ceiling = (1_u64 << attempt.min(16)).min(MAX_BACKOFF_MS);
+    let wait = rand::rng().random_range(1..=ceiling.max(1));
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(wait)).await;
 }
 
 fn is_transient(e: &ApiError) -> bool {

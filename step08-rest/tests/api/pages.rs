@@ -56,7 +56,7 @@ async fn health_reports_the_database() {
     let page = app.get("/health").await;
     page.assert_status(200);
     let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    assert_eq!(json, serde_json::json!({ "status": "ok", "database": "up" }));
+    assert_eq!(json, serde_json::json!({ "status": "ok", "database": "up", "api": "up" }));
 }
 
 #[actix_web::test]

@@ -295,6 +295,29 @@ async fn items_have_links_etags_and_answer_conditional_requests() {
 }
 
 #[actix_web::test]
+async fn unknown_query_parameters_are_refused_by_name() {
+    let api = spawn_api().await;
+    let ids = sixty_posts(&api).await;
+    api.get(&format!("/posts?wher={}", enc(r#"{"score": 1}"#))).await.assert_error(400, "\"wher\"");
+    api.get(&format!("/posts/{}?page=2", ids[0].to_hex())).await.assert_error(400, "\"page\"");
+    api.get(&format!("/posts/{}?projection={}", ids[0].to_hex(), enc(r#"{"title": 1}"#))).await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn read_only_urls_answer_head_and_options_and_refuse_writes() {
+    let api = spawn_api().await;
+    for path in ["/", "/health", "/openapi.json", "/aggregations/recommendations"] {
+        api.request("HEAD", path, &[], None).await.assert_status(200);
+        let options = api.request("OPTIONS", path, &[], None).await;
+        options.assert_status(200);
+        assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS"), "{path}");
+        let refused = api.request("POST", path, &[], Some(&json!({}))).await;
+        refused.assert_error(405, "POST");
+        assert_eq!(refused.header("allow"), Some("GET, HEAD, OPTIONS"), "{path}");
+    }
+}
+
+#[actix_web::test]
 async fn unknown_and_malformed_ids_resources_and_urls_are_json_404s() {
     let api = spawn_api().await;
     api.get(&format!("/posts/{}", mongodb::bson::oid::ObjectId::new().to_hex())).await.assert_error(404, "post");
