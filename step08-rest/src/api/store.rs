@@ -82,8 +82,6 @@ pub struct Served {
     pub validator: Validator,
     /// The sort used when a request has none (with the `_id` tiebreak).
     pub default_sort: Document,
-    /// The projection used when a request has none (hides `hidden_fields`).
-    pub default_projection: Option<Document>,
     /// Whether clients may write (false for the oplog).
     pub writable: bool,
 }
@@ -382,11 +380,8 @@ impl Store {
         served: &Served,
         ids: Vec<ObjectId>,
     ) -> Result<HashMap<ObjectId, Document>, ApiError> {
-        let mut find = served.collection.find(doc! { "_id": { "$in": ids } });
-        if let Some(projection) = &served.default_projection {
-            find = find.projection(projection.clone());
-        }
-        let mut docs: Vec<Document> = find.await?.try_collect().await?;
+        let mut docs: Vec<Document> =
+            served.collection.find(doc! { "_id": { "$in": ids } }).await?.try_collect().await?;
         self.fill_etags(served, &mut docs, false).await?;
         Ok(docs.into_iter().filter_map(|d| Some((d.get_object_id("_id").ok()?, d))).collect())
     }
@@ -577,14 +572,12 @@ impl Served {
         let validator = Validator::new(&def).map_err(|e| anyhow::anyhow!("resource {name}: {e}"))?;
         let default_sort = query::parse_sort(def.default_sort.as_deref().unwrap_or("_id"), &def)
             .map_err(|e| anyhow::anyhow!("resource {name}: default_sort: {e}"))?;
-        let default_projection = query::default_projection(&def);
         Ok(Self {
             name: name.to_string(),
             item_title: def.item_title.clone().unwrap_or_else(|| name.strip_suffix('s').unwrap_or(name).to_string()),
             collection: database.collection(def.collection_name(name)),
             validator,
             default_sort,
-            default_projection,
             writable,
             def,
         })
