@@ -269,6 +269,7 @@ impl Store {
                         backoff(attempt).await;
                         continue 'attempts;
                     }
+                    Err(e) if e.contains_label(TRANSIENT_TRANSACTION_ERROR) => return Err(ApiError::Busy),
                     Err(e) => return Err(e.into()),
                 }
             }
