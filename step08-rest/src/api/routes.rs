@@ -582,8 +582,13 @@ async fn create(req: &HttpRequest, state: &ApiState, served: &Served, body: &[u8
         }
     }
     if issues.iter().all(|i| i.is_empty()) {
-        for (slot, unique) in issues.iter_mut().zip(state.store.check_unique(served, &docs, None).await?) {
+        let (unique, related) = futures::try_join!(
+            state.store.check_unique(served, &docs, None),
+            state.store.check_relations(served, &docs)
+        )?;
+        for ((slot, unique), related) in issues.iter_mut().zip(unique).zip(related) {
             slot.extend(unique);
+            slot.extend(related);
         }
     }
     reject_if_invalid(&issues, bulk)?;
@@ -633,8 +638,11 @@ async fn edit(
         issues: Some(issues),
         items: None,
     })?;
-    let unique = state.store.check_unique(served, std::slice::from_ref(&valid.document), Some(id)).await?;
-    reject_if_invalid(&unique, false)?;
+    let one = std::slice::from_ref(&valid.document);
+    let (mut issues, related) =
+        futures::try_join!(state.store.check_unique(served, one, Some(id)), state.store.check_relations(served, one))?;
+    issues[0].extend(related.into_iter().flatten());
+    reject_if_invalid(&issues, false)?;
     let change = match mode {
         Mode::Patch => Change::Patch { set: valid.document, recompute: valid.recompute },
         _ => Change::Replace(valid.document),

@@ -426,6 +426,52 @@ impl Store {
         Ok(issues)
     }
 
+    /// Fails with 422 where a field with a `data_relation` (top-level, or a
+    /// list of them) names a document that does not exist in the related
+    /// resource, as Eve does: one query per relation field for the whole
+    /// batch. (Nothing stops the related document from being deleted later:
+    /// MongoDB has no foreign keys.)
+    pub async fn check_relations(
+        &self,
+        served: &Served,
+        docs: &[Document],
+    ) -> Result<Vec<BTreeMap<String, String>>, ApiError> {
+        let mut issues = vec![BTreeMap::new(); docs.len()];
+        for (field, rules) in &served.def.schema {
+            let relation = rules.data_relation.as_ref().or_else(|| rules.items.as_ref()?.data_relation.as_ref());
+            let Some(related) = relation.and_then(|r| self.resources.get(&r.resource)) else { continue };
+            let ids_of = |d: &Document| -> Vec<ObjectId> {
+                match d.get(field) {
+                    Some(Bson::ObjectId(id)) => vec![*id],
+                    Some(Bson::Array(items)) => items.iter().filter_map(Bson::as_object_id).collect(),
+                    _ => vec![],
+                }
+            };
+            let wanted: HashSet<ObjectId> = docs.iter().flat_map(ids_of).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let wanted: Vec<ObjectId> = wanted.into_iter().collect();
+            let found: Vec<Document> = related
+                .collection
+                .find(doc! { "_id": { "$in": &wanted } })
+                .projection(doc! { "_id": 1 })
+                .await?
+                .try_collect()
+                .await?;
+            let found: HashSet<ObjectId> = found.iter().filter_map(|d| d.get_object_id("_id").ok()).collect();
+            for (i, d) in docs.iter().enumerate() {
+                if let Some(missing) = ids_of(d).into_iter().find(|id| !found.contains(id)) {
+                    issues[i].insert(
+                        field.clone(),
+                        format!("value '{missing}' must exist in resource '{}', field '_id'", related.name),
+                    );
+                }
+            }
+        }
+        Ok(issues)
+    }
+
     /// Inserts validated documents with their meta fields and oplog
     /// entries, all or nothing.
     pub async fn insert(&self, served: &Served, docs: Vec<Document>) -> Result<Vec<Written>, ApiError> {

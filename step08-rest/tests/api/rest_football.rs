@@ -252,6 +252,11 @@ async fn players_are_validated_by_the_football_schema() {
     let refused = api.post("/players", &json!({ "name": "No Team", "position": "FW", "shirt_number": 0 })).await;
     refused.assert_error(422, "insertion failure");
     assert_eq!(refused.body["_issues"], json!({ "team": "required field", "shirt_number": "min value is 1" }));
+    let ghost = mongodb::bson::oid::ObjectId::new().to_hex();
+    let homeless = json!({ "name": "Ann Nowhere", "team": ghost, "position": "FW", "shirt_number": 9 });
+    let refused = api.post("/players", &homeless).await;
+    refused.assert_error(422, "insertion failure");
+    assert_eq!(refused.body["_issues"]["team"], format!("value '{ghost}' must exist in resource 'teams', field '_id'"));
     assert_eq!(count(&api, "players", doc! {}).await, players);
 
     let forward = json!({

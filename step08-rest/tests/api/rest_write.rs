@@ -708,3 +708,25 @@ async fn methods_a_url_does_not_allow_get_405_with_the_allowed_ones() {
     assert_eq!(doc.get_str("tag"), Ok("rust"));
     assert_eq!(count(&api, "oplog").await, 1);
 }
+
+#[actix_web::test]
+async fn related_ids_must_name_existing_documents() {
+    let api = spawn_api().await;
+    let ids = api.seed("posts", vec![post("Tagged post", 1, 1, 0, 0)]).await;
+    let ghost = ObjectId::new().to_hex();
+    let refused = api.post("/tags", &json!({ "user": "ana", "post_id": ghost, "tag": "x" })).await;
+    refused.assert_error(422, "insertion failure");
+    let message = format!("value '{ghost}' must exist in resource 'posts', field '_id'");
+    assert_eq!(refused.body["_issues"], json!({ "post_id": message }));
+    // In a bulk, only the document with the missing post fails, and nothing is written.
+    let bulk = json!([
+        { "user": "ana", "post_id": ids[0].to_hex(), "tag": "ok" },
+        { "user": "ana", "post_id": ghost, "tag": "x" },
+    ]);
+    let refused = api.post("/tags", &bulk).await;
+    refused.assert_status(422);
+    assert_eq!(refused.body["_items"][0], json!({ "_status": "OK" }));
+    assert_eq!(refused.body["_items"][1]["_issues"]["post_id"], message.as_str());
+    assert_eq!(count(&api, "tags").await, 0);
+    api.post("/tags", &json!({ "user": "ana", "post_id": ids[0].to_hex(), "tag": "x" })).await.assert_status(201);
+}
