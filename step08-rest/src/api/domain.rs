@@ -18,6 +18,9 @@ use serde::Deserialize;
 
 /// The name of the read-only resource that serves the operations log.
 pub const OPLOG_RESOURCE: &str = "oplog";
+/// The collection that holds the oplog's `seq` counter (one document per
+/// oplog collection); no resource may use it.
+pub const COUNTERS_COLLECTION: &str = "counters";
 
 /// A parsed and checked domain file.
 #[derive(Debug, Clone, Deserialize)]
@@ -431,6 +434,12 @@ impl Domain {
             if default == 0 || default > limit {
                 return invalid(format!("resources.{name}: max_results ({default}) above max_results_limit ({limit})"));
             }
+            let collection = resource.collection_name(name);
+            if collection == self.api.oplog_collection || collection == COUNTERS_COLLECTION {
+                return invalid(format!(
+                    "resources.{name}: the collection {collection:?} is the API's own (oplog or counters)"
+                ));
+            }
             for (field_name, field) in &resource.schema {
                 if field_name.starts_with('_') || field_name.contains('.') || field_name.contains('$') {
                     return invalid(format!("resources.{name}.schema.{field_name}: field names may not start with '_' or contain '.' or '$'"));
@@ -641,6 +650,8 @@ mod tests {
         let limits = Domain::parse("[resources.a]\nmax_results = 80").unwrap_err().to_string();
         assert!(limits.contains("max_results"), "{limits}");
         assert!(Domain::parse("[resources.oplog]").is_err());
+        assert!(Domain::parse("[resources.log]\ncollection = \"oplog\"").unwrap_err().to_string().contains("oplog"));
+        assert!(Domain::parse("[resources.counters]").is_err());
         let pipeline = "[resources.a]\n[aggregations.x]\nresource = \"a\"\npipeline = \"{not json\"";
         assert!(Domain::parse(pipeline).unwrap_err().to_string().contains("aggregations.x"));
     }

@@ -153,7 +153,7 @@ impl Store {
         oplog_def.max_results = domain.api.max_results.into();
         oplog_def.max_results_limit = domain.api.max_results_limit.into();
         let oplog = database.collection(&domain.api.oplog_collection);
-        let counters = database.collection("counters");
+        let counters = database.collection(super::domain::COUNTERS_COLLECTION);
         resources.insert(OPLOG_RESOURCE.to_string(), Served::new(&database, OPLOG_RESOURCE, oplog_def, false)?);
         Ok(Self { client, database, domain, resources, oplog, counters })
     }
