@@ -18,7 +18,7 @@
 //! - `<name>.page`: a collection page of items.
 //!
 //! What this hands off: the document is built once at startup
-//! ([`routes::openapi_document`](super::routes::openapi_document)) and served
+//! ([`super::startup::build_with_store`]) and served
 //! as is at `/openapi.json`. Teaching shortcut: the two settings that bound
 //! request sizes (`MAX_BODY_BYTES`, `MAX_BULK_DOCUMENTS`) live in the API
 //! settings, which the store does not carry, so the document names them

@@ -24,7 +24,7 @@ use super::{
     convert,
     domain::Method,
     error::ApiError,
-    openapi, query,
+    query,
     settings::ApiSettings,
     store::{Change, FindQuery, Served, Store, Written},
     validate::{Issues, Mode},
@@ -232,28 +232,46 @@ fn refuse_unknown(query: &[(String, String)], known: &[&str]) -> Result<(), ApiE
     }
 }
 
+/// A query parameter's value (the last one, when repeated).
+fn param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A query parameter that holds an expression, when given and not blank.
+fn expression<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    param(query, name).filter(|text| !text.trim().is_empty())
+}
+
+/// `projection=` (and whether the client gave one) and `embedded=`, which
+/// collection and item reads share. Without a client projection nothing is
+/// projected in the database: hidden fields are dropped when rendering
+/// (cheaper for SecantusDB than projecting, measured).
+fn projection_and_embedded(
+    query: &[(String, String)],
+    served: &Served,
+) -> Result<(Option<Document>, bool, Vec<String>), ApiError> {
+    let projection = expression(query, "projection").map(|t| query::parse_projection(t, &served.def)).transpose()?;
+    let embedded = match expression(query, "embedded") {
+        Some(text) => query::parse_embedded(text, &served.def)?,
+        None => vec![],
+    };
+    let custom = projection.is_some();
+    Ok((projection, custom, embedded))
+}
+
 impl ListParams {
     fn parse(query: &[(String, String)], served: &Served, limits: (u32, u32)) -> Result<Self, ApiError> {
         refuse_unknown(query, &LIST_PARAMS)?;
-        let get = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-        let filter = match get("where") {
-            Some(text) if !text.trim().is_empty() => query::parse_where(text, &served.def)?,
-            _ => Document::new(),
+        let filter = match expression(query, "where") {
+            Some(text) => query::parse_where(text, &served.def)?,
+            None => Document::new(),
         };
-        let sort = match get("sort") {
-            Some(text) if !text.trim().is_empty() => query::parse_sort(text, &served.def)?,
-            _ => served.default_sort.clone(),
+        let sort = match expression(query, "sort") {
+            Some(text) => query::parse_sort(text, &served.def)?,
+            None => served.default_sort.clone(),
         };
-        let (projection, custom_projection) = match get("projection") {
-            Some(text) if !text.trim().is_empty() => (Some(query::parse_projection(text, &served.def)?), true),
-            // No projection in the database: hidden fields are dropped when
-            // rendering (cheaper for SecantusDB than projecting, measured).
-            _ => (None, false),
-        };
-        let embedded = match get("embedded") {
-            Some(text) if !text.trim().is_empty() => query::parse_embedded(text, &served.def)?,
-            _ => vec![],
-        };
+        let (projection, custom_projection, embedded) = projection_and_embedded(query, served)?;
+        let get = |name: &str| param(query, name);
         let (page, max_results) = paging(get("page"), get("max_results"), limits)?;
         let count = match get("count") {
             None | Some("exact") => Count::Exact,
@@ -332,21 +350,7 @@ async fn list(state: &ApiState, served: &Served, query: &Query) -> Result<HttpRe
     let mut items: Vec<Value> = docs.iter().map(|d| render(served, d, !params.find.custom_projection)).collect();
     embed(state, served, &params.embedded, &mut items).await?;
 
-    let mut links = Map::new();
-    links.insert("parent".into(), json!({ "title": "home", "href": "/" }));
-    links.insert("self".into(), json!({ "title": served.name, "href": href(&served.name, query, None) }));
-    if has_next {
-        links.insert(
-            "next".into(),
-            json!({ "title": "next page", "href": href(&served.name, query, Some(params.page + 1)) }),
-        );
-    }
-    if params.page > 1 {
-        links.insert(
-            "prev".into(),
-            json!({ "title": "previous page", "href": href(&served.name, query, Some(params.page - 1)) }),
-        );
-    }
+    let mut links = page_links(&served.name, &served.name, query, params.page, has_next);
     let mut meta = json!({ "page": params.page, "max_results": params.max_results });
     if let Some(total) = total {
         meta["total"] = json!(total);
@@ -360,6 +364,21 @@ async fn list(state: &ApiState, served: &Served, query: &Query) -> Result<HttpRe
         response.insert_header(("X-Total-Count", total.to_string()));
     }
     Ok(response.json(json!({ "_items": items, "_links": links, "_meta": meta })))
+}
+
+/// Eve's `_links` of a page: `parent`, `self`, and `next`/`prev` where
+/// there is such a page (a collection adds `last` when it knows the total).
+fn page_links(base: &str, title: &str, query: &[(String, String)], page: u64, has_next: bool) -> Map<String, Value> {
+    let mut links = Map::new();
+    links.insert("parent".into(), json!({ "title": "home", "href": "/" }));
+    links.insert("self".into(), json!({ "title": title, "href": href(base, query, None) }));
+    if has_next {
+        links.insert("next".into(), json!({ "title": "next page", "href": href(base, query, Some(page + 1)) }));
+    }
+    if page > 1 {
+        links.insert("prev".into(), json!({ "title": "previous page", "href": href(base, query, Some(page - 1)) }));
+    }
+    links
 }
 
 /// A link to `base` with the request's query, `page` replaced.
@@ -394,10 +413,7 @@ fn render(served: &Served, doc: &Document, hide: bool) -> Value {
         map.entry(meta).or_insert_with(|| json!(convert::rfc1123(DateTime::from_millis(0))));
     }
     if let Ok(id) = doc.get_object_id("_id") {
-        map.insert(
-            "_links".into(),
-            json!({ "self": { "title": served.item_title, "href": format!("{}/{id}", served.name) } }),
-        );
+        map.insert("_links".into(), json!({ "self": served.self_link(id) }));
     }
     Value::Object(map)
 }
@@ -454,15 +470,7 @@ async fn show(
     query: &Query,
 ) -> Result<HttpResponse, ApiError> {
     refuse_unknown(query, &ITEM_PARAMS)?;
-    let get = |name: &str| query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let (projection, custom) = match get("projection") {
-        Some(text) if !text.trim().is_empty() => (Some(query::parse_projection(text, &served.def)?), true),
-        _ => (None, false),
-    };
-    let embedded = match get("embedded") {
-        Some(text) if !text.trim().is_empty() => query::parse_embedded(text, &served.def)?,
-        _ => vec![],
-    };
+    let (projection, custom, embedded) = projection_and_embedded(query, served)?;
     let doc = state
         .store
         .find_one(served, id, projection, custom)
@@ -549,7 +557,7 @@ fn written(served: &Served, w: &Written) -> Value {
         "_created": convert::rfc1123(w.created),
         "_updated": convert::rfc1123(w.updated),
         "_etag": w.etag,
-        "_links": { "self": { "title": served.item_title, "href": format!("{}/{}", served.name, w.id) } },
+        "_links": { "self": served.self_link(w.id) },
         "_status": "OK",
     })
 }
@@ -677,16 +685,7 @@ async fn aggregation(
     let has_next = docs.len() > max_results as usize;
     docs.truncate(max_results as usize);
     let items: Vec<Value> = docs.iter().map(|d| render_aggregated(served, d)).collect();
-    let base = format!("aggregations/{name}");
-    let mut links = Map::new();
-    links.insert("parent".into(), json!({ "title": "home", "href": "/" }));
-    links.insert("self".into(), json!({ "title": name, "href": href(&base, &query, None) }));
-    if has_next {
-        links.insert("next".into(), json!({ "title": "next page", "href": href(&base, &query, Some(page + 1)) }));
-    }
-    if page > 1 {
-        links.insert("prev".into(), json!({ "title": "previous page", "href": href(&base, &query, Some(page - 1)) }));
-    }
+    let links = page_links(&format!("aggregations/{name}"), &name, &query, page, has_next);
     Ok(HttpResponse::Ok()
         .json(json!({ "_items": items, "_links": links, "_meta": { "page": page, "max_results": max_results } })))
 }
@@ -696,17 +695,9 @@ async fn aggregation(
 fn render_aggregated(served: &Served, doc: &Document) -> Value {
     let mut map = convert::document_to_json(doc);
     if let Ok(id) = doc.get_object_id("_id") {
-        map.insert(
-            "_links".into(),
-            json!({ "self": { "title": served.item_title, "href": format!("{}/{id}", served.name) } }),
-        );
+        map.insert("_links".into(), json!({ "self": served.self_link(id) }));
     }
     Value::Object(map)
-}
-
-/// The OpenAPI document (built by [`openapi::document`]).
-pub fn openapi_document(store: &Store, aggregations: &Aggregations) -> Value {
-    openapi::document(store, aggregations)
 }
 
 #[cfg(test)]

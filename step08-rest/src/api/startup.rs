@@ -21,6 +21,7 @@ use super::{
     aggregate,
     domain::Domain,
     error::{json_errors, ApiError},
+    openapi,
     routes::{self, ApiState},
     settings::ApiSettings,
     store::Store,
@@ -47,7 +48,7 @@ pub async fn build(settings: ApiSettings) -> anyhow::Result<Application> {
 /// database and domain).
 pub async fn build_with_store(settings: ApiSettings, store: Store) -> anyhow::Result<Application> {
     let aggregations = aggregate::compile(&store.domain)?;
-    let openapi = routes::openapi_document(&store, &aggregations);
+    let openapi = openapi::document(&store, &aggregations);
     let state = web::Data::new(ApiState { store, aggregations, settings: settings.clone(), openapi });
     match state.store.supports_transactions().await {
         Ok(true) => {}

@@ -630,6 +630,11 @@ impl Served {
         })
     }
 
+    /// The `_links.self` of one of this resource's documents.
+    pub fn self_link(&self, id: ObjectId) -> serde_json::Value {
+        serde_json::json!({ "title": self.item_title, "href": format!("{}/{id}", self.name) })
+    }
+
     /// Eve's ETag: the SHA-1 of the document's content, meta fields and
     /// hidden (derived) fields left out, so that it can be computed from
     /// what a default read returns.
