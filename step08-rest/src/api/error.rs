@@ -89,6 +89,14 @@ impl From<mongodb::error::Error> for ApiError {
         } else if matches!(&*e.kind, mongodb::error::ErrorKind::Command(c) if c.code == 50) {
             // MaxTimeMSExpired: the query hit `store::QUERY_TIME_LIMIT`.
             ApiError::QueryTimeout
+        } else if let mongodb::error::ErrorKind::Command(c) = &*e.kind {
+            match c.code {
+                // BadValue, or a `$regex` that Rust's regex crate accepted
+                // but the server's engine does not: the client's query, so
+                // a 400 with the server's reason, not a 500.
+                2 | 51091 => ApiError::BadRequest(format!("the database refused the query: {}", c.message)),
+                _ => ApiError::Database(e),
+            }
         } else if is_duplicate_key(&e) {
             ApiError::Conflict("duplicate key: a document with this unique value already exists".into())
         } else {
