@@ -82,6 +82,10 @@ pub struct ImportArgs {
     /// Posts per write command.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
+    /// Empty the `posts` collection first (its indexes stay): an import into
+    /// an empty collection inserts, where a re-import updates.
+    #[arg(long)]
+    pub drop: bool,
 }
 
 /// `datasets football`.
@@ -152,6 +156,10 @@ fn run_generate(args: &GenerateArgs) -> Result<(), Error> {
 /// `datasets import`.
 async fn run_import(uri: &str, db_name: &str, args: &ImportArgs) -> Result<(), Error> {
     let db = db::connect(uri, db_name).await?;
+    if args.drop {
+        let deleted = db::clear(&db, db::POSTS).await?;
+        eprintln!("emptied {db_name}.{}: {deleted} posts deleted", db::POSTS);
+    }
     let options = ImportOptions {
         format: args.format,
         strict: args.strict,

@@ -17,7 +17,7 @@
 //! | `created_utc` | DateTime | epoch seconds (int, float or numeric string), `$date`, or an RFC 3339 string; **required** |
 //! | `score`, `ups`, `downs`, `num_comments` | Int64 | ints, floats (rounded), numeric strings, `$numberLong`; missing → 0, except `ups` → `score + downs` and `score` → `ups - downs` |
 //! | `keywords` | Array of String | [`crate::keywords()`] of the title (StackOverflow: plus each tag's keywords) |
-//! | `source` | String | `"reddit"` or `"stackoverflow"`, set by the reader |
+//! | `source` | String | `"reddit"` or `"stackexchange"`, set by the reader |
 //! | `tags`, `view_count` | Array of String, Int64 | StackOverflow posts only |
 //!
 //! Small repairs: `title` is trimmed; a relative reddit permalink (`/r/…`) gets
@@ -38,8 +38,8 @@ use crate::keywords::keywords;
 pub enum Source {
     /// reddit exports, reddit API listings and generated posts.
     Reddit,
-    /// StackExchange `Posts.xml` dumps.
-    StackOverflow,
+    /// StackExchange `Posts.xml` dumps (StackOverflow and its sister sites).
+    StackExchange,
 }
 
 impl Source {
@@ -47,7 +47,7 @@ impl Source {
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Reddit => "reddit",
-            Source::StackOverflow => "stackoverflow",
+            Source::StackExchange => "stackexchange",
         }
     }
 }
@@ -258,7 +258,7 @@ pub fn normalise(raw: &Document, source: Source) -> Result<Post, PostError> {
 
     let (tags, view_count) = match source {
         Source::Reddit => (None, None),
-        Source::StackOverflow => (Some(tags_field(raw)?), int_field(raw, "view_count")?),
+        Source::StackExchange => (Some(tags_field(raw)?), int_field(raw, "view_count")?),
     };
     let mut kws = keywords(&title);
     for tag in tags.iter().flatten() {
@@ -581,11 +581,11 @@ mod tests {
     fn stackoverflow_keeps_tags_and_views() {
         let raw = doc! {"id": "so5", "name": "so_5", "title": "Borrow checker and closures",
         "created_utc": DateTime::from_millis(0), "tags": "<rust><closures>", "view_count": "42"};
-        let p = normalise(&raw, Source::StackOverflow).expect("valid");
+        let p = normalise(&raw, Source::StackExchange).expect("valid");
         assert_eq!(p.tags.as_deref(), Some(&["rust".to_owned(), "closures".to_owned()][..]));
         assert_eq!(p.view_count, Some(42));
         assert_eq!(p.keywords, ["borrow", "checker", "closur", "rust"]);
-        assert_eq!(p.to_document().get_str("source").ok(), Some("stackoverflow"));
+        assert_eq!(p.to_document().get_str("source").ok(), Some("stackexchange"));
     }
 
     #[test]

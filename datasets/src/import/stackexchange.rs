@@ -108,7 +108,7 @@ fn row_record(row: &BytesStart<'_>) -> Record {
         "tags": get("Tags"),
         "view_count": get("ViewCount"),
     };
-    match normalise(&raw, Source::StackOverflow) {
+    match normalise(&raw, Source::StackExchange) {
         Ok(post) => Record::Post(Box::new(post)),
         Err(e) => Record::Malformed(e.to_string()),
     }

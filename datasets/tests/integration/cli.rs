@@ -1,5 +1,5 @@
-//! The `datasets` binary itself: determinism of `generate`, and the exit
-//! status and messages of `import --strict`.
+//! The `datasets` binary itself: determinism of `generate`, the exit
+//! status and messages of `import --strict`, and `import --drop`.
 
 use std::process::Command;
 
@@ -62,4 +62,34 @@ fn unreachable_database_exits_1_with_one_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("make db"), "{stderr}");
+}
+
+#[tokio::test]
+async fn import_drop_empties_the_posts_first() {
+    let t = TestDb::new().await;
+    let (_a, first) = temp_file("a.jsonl", "{\"id\":\"a1\",\"title\":\"First\",\"created_utc\":1}\n");
+    let (_b, second) = temp_file("b.jsonl", "{\"id\":\"b1\",\"title\":\"Second\",\"created_utc\":2}\n");
+    let import = |path: &std::path::Path, extra: &[&str]| {
+        datasets()
+            .arg("import")
+            .args(extra)
+            .arg(path)
+            .args(["--uri", &uri(), "--db", &t.name])
+            .output()
+            .expect("run datasets")
+    };
+    assert!(import(&first, &[]).status.success());
+    // Without --drop the second file adds to the first.
+    assert!(import(&second, &[]).status.success());
+    assert_eq!(t.count().await, 2);
+    let out = import(&first, &["--drop"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("emptied {}.posts: 2 posts deleted", t.name)), "{stderr}");
+    let names: Vec<String> = t.posts().await.into_keys().collect();
+    assert_eq!(names, ["t3_a1"]);
+    // The indexes stay (a drop of the collection would remove them).
+    let indexes = datasets::db::posts(&t.db).list_index_names().await.expect("indexes");
+    assert!(indexes.len() > 1, "{indexes:?}");
+    t.drop().await;
 }

@@ -13,13 +13,17 @@ pub fn uri() -> String {
     std::env::var("MONGODB_URI").unwrap_or_else(|_| datasets::db::DEFAULT_URI.to_owned())
 }
 
-/// A database of its own for one test. Call [`TestDb::drop`] at the end of
-/// the test (a failing test leaves its `test_datasets_*` database behind).
+/// A database of its own for one test, dropped at the end: by
+/// [`TestDb::drop`] when the test gets there, or when the value goes out of
+/// scope otherwise (a failed assertion unwinds through `Drop`), so that no
+/// `test_datasets_*` database is left behind.
 pub struct TestDb {
     /// The database.
     pub db: Database,
     /// Its name.
     pub name: String,
+    /// Set once [`TestDb::drop`] has dropped it.
+    dropped: bool,
 }
 
 impl TestDb {
@@ -27,12 +31,13 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let name = format!("test_datasets_{}", uuid::Uuid::new_v4().simple());
         let db = datasets::db::connect(&uri(), &name).await.expect("the test server should be running (make db)");
-        TestDb { db, name }
+        TestDb { db, name, dropped: false }
     }
 
-    /// Drops the database.
-    pub async fn drop(self) {
+    /// Drops the database, checking that the server did.
+    pub async fn drop(mut self) {
         self.db.drop().await.expect("drop test database");
+        self.dropped = true;
     }
 
     /// Number of posts.
@@ -51,6 +56,26 @@ impl TestDb {
     pub async fn all(&self, collection: &str) -> Vec<Document> {
         let coll = self.db.collection::<Document>(collection);
         coll.find(doc! {}).sort(doc! { "_id": 1 }).await.expect("find").try_collect().await.expect("collect")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        // The test's runtime may be gone or unwinding: drop the database from
+        // a fresh runtime on a thread of its own, with a client of its own.
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(db) = datasets::db::connect(&uri(), &name).await {
+                    let _ = db.drop().await;
+                }
+            });
+        })
+        .join();
     }
 }
 

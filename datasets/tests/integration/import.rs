@@ -117,7 +117,7 @@ async fn json_array_listing_and_stackexchange() {
 
     let so = &posts["so_101"];
     assert_eq!(so.get_str("id").ok(), Some("so101"));
-    assert_eq!(so.get_str("source").ok(), Some("stackoverflow"));
+    assert_eq!(so.get_str("source").ok(), Some("stackexchange"));
     assert_eq!(so.get_str("author").ok(), Some("user77"));
     assert_eq!(so.get_str("selftext").ok(), Some("How do I share a MongoClient between tokio tasks?"));
     assert_eq!(so.get("view_count"), Some(&Bson::Int64(3456)));
