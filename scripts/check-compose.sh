@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Validates every Compose file of the repository against the Compose
-# specification's JSON schema (check-jsonschema, pinned, in .dev/tools).
-# Docker is not needed: this checks the files, it does not run them.
+# specification's JSON schema (check-jsonschema, pinned, installed once into
+# the per-user tool cache; see scripts/tools.sh). Docker is not needed: this
+# checks the files, it does not run them. Where the validator cannot be
+# installed (no python3, no venv, no PyPI), it says why and skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 VERSION="0.39.0"
-TOOLS=.dev/tools
-if [[ ! -x "$TOOLS/bin/check-jsonschema" ]] || ! "$TOOLS/bin/pip" show check-jsonschema 2>/dev/null | grep -qx "Version: $VERSION"; then
-  if ! command -v python3 >/dev/null || ! python3 -m venv "$TOOLS" 2>/dev/null; then
-    rm -rf "$TOOLS"
-    echo "compose: skipped: python3 with venv is needed to validate compose.yaml (apt-get install python3-venv)"
-    exit 0
-  fi
-  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check "check-jsonschema==$VERSION"
+if ! bin=$(python_tool check-jsonschema "$VERSION" 2>/tmp/check-compose.$$); then
+  echo "compose: SKIPPED, the Compose files are not validated: $(tail -n 1 /tmp/check-compose.$$)"
+  rm -f /tmp/check-compose.$$
+  exit 0
 fi
+rm -f /tmp/check-compose.$$
 files=$(git ls-files -- 'compose.yaml' '*/compose.yaml' 'docker-compose.yml' '*/docker-compose.yml' 2>/dev/null || true)
 [[ -n "$files" ]] || files=compose.yaml
 # shellcheck disable=SC2086
-"$TOOLS/bin/check-jsonschema" --builtin-schema vendor.compose-spec $files
+"$bin/check-jsonschema" --builtin-schema vendor.compose-spec $files
