@@ -8,47 +8,54 @@ SHELL := bash
 export MONGODB_URI ?= mongodb://127.0.0.1:27017
 export MONGODB_DB ?= reddit
 export RUST_LOG ?= info
+# Which development server `make db` starts when nothing answers: empty (the
+# Rust one, or the Python one when it cannot be built), rust or python.
+export DB_SERVER ?=
 
 DATASET ?= datasets/reddit-1000.jsonl
-CARGO ?= cargo
+export CARGO ?= cargo
+# The build `make step08` runs: dev (debug) or release.
+export CARGO_PROFILE ?= dev
 
-.PHONY: help run test check fmt clippy db db-stop db-status data stats step06 step08 diff bench docs clean
+.PHONY: help run test check fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 diff bench docs clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ]; then bold=$$(printf '\033[1m'); plain=$$(printf '\033[0m'); fi; \
+	awk -v b="$$bold" -v p="$$plain" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-10s%s %s\n", b, $$1, p, $$2}' $(MAKEFILE_LIST)
 	@echo
-	@echo "  Variables: MONGODB_URI=$(MONGODB_URI) MONGODB_DB=$(MONGODB_DB) RUST_LOG=$(RUST_LOG)"
+	@echo "  Variables: MONGODB_URI=$(MONGODB_URI) MONGODB_DB=$(MONGODB_DB) RUST_LOG=$(RUST_LOG) DB_SERVER=$(DB_SERVER)"
 
 run: step08 ## Run the newest complete step (step08) with its database and dataset
 
-# step08's /browse test drives a real headless Chromium; without chromedriver
-# it is skipped, loudly (`.ci/run` installs Chromium, so CI always runs it).
-BROWSER_TESTS := $(if $(shell command -v chromedriver 2>/dev/null),,STEP08_BROWSER_TESTS=skip)
+# step08's /browse tests drive a real headless Chromium through chromedriver;
+# without either they are skipped, loudly (`.ci/run` installs both, so CI
+# always runs them). The tests look for the browser under the same names.
+HAVE_BROWSER := $(and $(shell command -v chromedriver 2>/dev/null),$(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
+BROWSER_TESTS := $(if $(HAVE_BROWSER),,STEP08_BROWSER_TESTS=skip)
 
 test: db ## Run every test (starts the development database if needed) and validate the compose files
-	@$(if $(BROWSER_TESTS),echo "make test: chromedriver not found: step08's browser test is SKIPPED (apt-get install chromium chromium-driver)")
+	@$(if $(BROWSER_TESTS),echo "make test: chromedriver or Chromium not found: step08's browser tests are SKIPPED (apt-get install chromium chromium-driver)")
 	$(BROWSER_TESTS) $(CARGO) test --workspace
 	@scripts/check-compose.sh
 
-check: db ## fmt check, clippy with -D warnings, then every test
-	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(BROWSER_TESTS) $(CARGO) test --workspace
-	@scripts/check-compose.sh
+check: fmt-check clippy test docs-check ## What CI runs: fmt check, clippy with -D warnings, every test, the guide's links
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
+fmt-check: ## Check the formatting without changing a file
+	$(CARGO) fmt --all -- --check
+
 clippy: ## Lint the code
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-db: ## Make MongoDB reachable at MONGODB_URI (starts SecantusDB if nothing answers)
+db: ## Make MongoDB reachable at MONGODB_URI (builds once, then starts SecantusDB's Rust server if nothing answers)
 	@scripts/db.sh start
 
 db-stop: ## Stop the database that `make db` started
 	@scripts/db.sh stop
 
-db-status: ## Say what answers at MONGODB_URI
+db-status: ## Say what answers at MONGODB_URI, and which server it is
 	@scripts/db.sh status
 
 data: db ## Load the shipped dataset into MONGODB_DB (idempotent)
@@ -61,7 +68,9 @@ step06: data ## Serve step06-monolith at http://127.0.0.1:5000
 	$(CARGO) run -p step06-monolith
 
 step08: data ## Serve step08-rest: the API at :5002 and the pages at :5000 (Ctrl-C stops both)
-	@scripts/run-step08.sh
+	$(CARGO) build --profile $(CARGO_PROFILE) -p step08-rest --bins
+	@echo "step08: the API at http://127.0.0.1:$${API_PORT:-5002}, the pages at http://127.0.0.1:$${WEB_PORT:-5000} (Ctrl-C stops both)"
+	@scripts/run-procfile.sh step08-rest/Procfile
 
 diff: ## Show what a step changed: make diff FROM=step06-monolith TO=step08-rest
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make diff FROM=<step folder> TO=<step folder>"; exit 2; }
@@ -73,9 +82,11 @@ diff: ## Show what a step changed: make diff FROM=step06-monolith TO=step08-rest
 bench: db ## Measure throughput and latency (see docs/src/bench.md); writes bench-report.md
 	scripts/bench.sh
 
-docs: ## Build the workshop guide (needs mdbook: cargo install mdbook)
-	@command -v mdbook >/dev/null || { echo "mdbook is not installed: cargo install mdbook (or read docs/src/ as Markdown)"; exit 1; }
-	mdbook build docs
+docs: ## Build the workshop guide into target/book/ (mdBook, pinned, built once into the tool cache)
+	@scripts/docs.sh build
+
+docs-check: ## Build the guide, then check its includes, links and anchors offline (lychee)
+	@scripts/docs.sh check
 
 clean: ## Remove build output (the database in .dev/ stays)
 	$(CARGO) clean

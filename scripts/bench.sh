@@ -9,6 +9,8 @@
 #   BENCH_STEPS="step06 step08"  which steps to measure
 #   BENCH_IMPORT_POSTS=100000  posts generated and imported for the import rate (0 skips it)
 #   BENCH_PORT=5090       first of the ports the release builds listen on (5090-5092)
+#   BENCH_DB=bench        the one database the bench uses: its posts are emptied
+#                         before each import, so every run starts from the same data
 #
 # The programs run with RUST_LOG=warn (a log line per request costs
 # throughput). The report also says how busy each program and the database
@@ -22,18 +24,31 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 STEPS=${BENCH_STEPS:-step06 step08}
 IMPORT_POSTS=${BENCH_IMPORT_POSTS:-100000}
 PORT=${BENCH_PORT:-5090}
-DB=${BENCH_DB:-bench_step06}
+DB=${BENCH_DB:-bench}
 REPORT=${BENCH_REPORT:-bench-report.md}
 
 command -v wrk >/dev/null || { echo "bench: wrk is needed: apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; }
 command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
 
 echo "bench: building release binaries"
-cargo build -q --release -p step06-monolith -p step08-rest -p datasets
+${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets
 BIN=target/release
 
-echo "bench: loading datasets/reddit-1000.jsonl into $DB"
-MONGODB_DB=$DB $BIN/datasets import datasets/reddit-1000.jsonl >/dev/null
+# The import rate, first: generated posts into the emptied posts collection
+# (inserts, as a first import does; a re-import would measure updates).
+IMPORT_ROW="(skipped)"
+if [[ "$IMPORT_POSTS" -gt 0 ]]; then
+  GEN=$(mktemp --suffix=.jsonl)
+  $BIN/datasets generate --count "$IMPORT_POSTS" --seed 7 -o "$GEN" 2>/dev/null
+  echo "bench: importing $IMPORT_POSTS generated posts into an empty $DB.posts"
+  # `datasets import` times itself, from after the emptying to the last write.
+  IMPORT_ROW=$(MONGODB_DB=$DB $BIN/datasets import --drop "$GEN" 2>/dev/null | tail -n 1)
+  rm -f "$GEN"
+  echo "bench: import: $IMPORT_ROW"
+fi
+
+echo "bench: loading datasets/reddit-1000.jsonl into an empty $DB.posts"
+MONGODB_DB=$DB $BIN/datasets import --drop datasets/reddit-1000.jsonl >/dev/null 2>&1
 
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
@@ -42,12 +57,16 @@ wait_for() { for _ in $(seq 1 100); do curl -fs "$1/health" >/dev/null && return
 # The database's process, to report how busy it was: the one `make db`
 # started, else whatever listens on the URI's port on this machine.
 DBPORT=$(sed -E 's|^[a-z+]+://([^@/]*@)?[^:/,?]*:?([0-9]*).*|\2|' <<<"${MONGODB_URI:-mongodb://127.0.0.1:27017}")
-DBPID=$(cat .dev/secantus.pid 2>/dev/null || ss -Hltnp "sport = :${DBPORT:-27017}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+DBPID=$(cat ".dev/db-${DBPORT:-27017}/server.pid" 2>/dev/null || ss -Hltnp "sport = :${DBPORT:-27017}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
 DBNAME=$(cat "/proc/$DBPID/comm" 2>/dev/null || echo unknown)
 
 cpu_ticks() { [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 HZ=$(getconf CLK_TCK)
 percent() { awk -v a="$1" -v hz="$HZ" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%d%%", 100 * a / hz / s}'; }
+# CPU milliseconds per request: ticks used during the run over requests served.
+per_request() { awk -v a="$1" -v hz="$HZ" -v n="$2" 'BEGIN {if (n > 0) printf "%.2f ms", 1000 * a / hz / n; else printf "n/a"}'; }
+# How much CPU a program used during a run: share of a core, and per request.
+usage() { echo "$(percent "$1"), $(per_request "$1" "$2")/req"; }
 
 rows=()
 run() { # name url pid... (the programs that serve it, for their CPU)
@@ -57,14 +76,15 @@ run() { # name url pid... (the programs that serve it, for their CPU)
   db0=$(cpu_ticks "$DBPID")
   out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency "$url")
   db1=$(cpu_ticks "$DBPID")
+  local requests; requests=$(awk '/ requests in / {print $1}' <<<"$out")
   for i in "${!pids[@]}"; do
-    cpu+="${cpu:+ + }$(cat "/proc/${pids[i]}/comm" 2>/dev/null) $(percent $(( $(cpu_ticks "${pids[i]}") - before[i] )))"
+    cpu+="${cpu:+ + }$(cat "/proc/${pids[i]}/comm" 2>/dev/null) $(usage $(( $(cpu_ticks "${pids[i]}") - before[i] )) "$requests")"
   done
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-  local db_cpu; db_cpu=$( [[ -n "$DBPID" ]] && percent $((db1 - db0)) || echo "n/a")
+  local db_cpu; db_cpu=$( [[ -n "$DBPID" ]] && usage $((db1 - db0)) "$requests" || echo "n/a")
   rows+=("| $name | \`GET ${url#http://127.0.0.1:}\` | $rps | $p50 | $p99 | $cpu | $db_cpu | ${errors:-none} |")
   echo "bench: $name: $rps req/s, p99 $p99"
   settle
@@ -113,18 +133,6 @@ if [[ " $STEPS " == *" step08 "* ]]; then
   run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
   kill "$WEBPID" "$APIPID"; wait "$WEBPID" "$APIPID" 2>/dev/null || true
 fi
-IMPORT_ROW="(skipped)"
-if [[ "$IMPORT_POSTS" -gt 0 ]]; then
-  GEN=$(mktemp --suffix=.jsonl)
-  $BIN/datasets generate --count "$IMPORT_POSTS" --seed 7 -o "$GEN" 2>/dev/null
-  start=$(date +%s.%N)
-  MONGODB_DB=bench_import $BIN/datasets import "$GEN" >/dev/null 2>&1
-  end=$(date +%s.%N)
-  rm -f "$GEN"
-  IMPORT_ROW=$(awk -v n="$IMPORT_POSTS" -v s="$start" -v e="$end" 'BEGIN {printf "%d posts in %.1f s: %d posts/s", n, e - s, n / (e - s)}')
-  echo "bench: import: $IMPORT_ROW"
-fi
-
 DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
 [[ -n "$DBPID" ]] && DBDESC="$DBDESC ($DBNAME, pid $DBPID, on this machine)"
 {
@@ -137,9 +145,9 @@ DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
   echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "Import (\`datasets import\`, generated posts, into \`bench_import\`): $IMPORT_ROW"
+  echo "Import (\`datasets import\` of $IMPORT_POSTS generated posts into an empty \`$DB.posts\`): $IMPORT_ROW"
   echo
-  echo "CPU is the share of one core used during the run (100% = one full core). Every process shares this machine's cores with wrk."
+  echo "CPU is the share of one core used during the run (100% = one full core), then CPU milliseconds per request served, read from /proc (all threads of the process). Every process shares this machine's cores with wrk."
 } > "$REPORT"
 echo
 cat "$REPORT"
