@@ -140,7 +140,7 @@ pub fn generate(out: &mut dyn Write, options: &GenerateOptions, profile: Option<
         out.write_all(b"\n").map_err(Error::Output)?;
         written += 1;
         // Touching the bar per post would cost more than making the post.
-        if written % 1024 == 0 {
+        if written.is_multiple_of(1024) {
             bar.inc(1024);
         }
     }

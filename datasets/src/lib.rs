@@ -34,9 +34,6 @@
 //! - `progress` (private): the stderr progress bars, hidden when stderr is not
 //!   a terminal.
 
-#![warn(missing_docs)]
-#![forbid(unsafe_code)]
-
 pub mod cli;
 pub mod db;
 pub mod error;
