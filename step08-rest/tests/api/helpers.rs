@@ -11,11 +11,7 @@ use mongodb::{
     Client, Database,
 };
 use serde_json::Value;
-use step08_rest::{
-    api::{self, settings::ApiSettings},
-    settings::Settings,
-    startup::Application,
-};
+use step08_rest::{settings::Settings, startup::Application};
 use tokio::{net::TcpListener, sync::watch};
 
 /// The server the tests use: the development database.
@@ -149,11 +145,6 @@ impl Json {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The ETag header without quotes.
-    pub fn etag(&self) -> String {
-        self.header("etag").expect("an ETag header").trim_matches('"').to_owned()
-    }
-
     /// Asserts Eve's error envelope with this status, and that the message
     /// contains `text`.
     #[track_caller]
@@ -167,17 +158,18 @@ impl Json {
     }
 }
 
-/// The API on the reddit domain.
+/// The API on the reddit domain (what `step08-api` serves).
 pub async fn spawn_api() -> TestApi {
     spawn_api_with(|_| {}).await
 }
 
 /// The API with settings adjusted by `adjust` (port 0 and a fresh database
 /// are set before it runs).
-pub async fn spawn_api_with(adjust: impl FnOnce(&mut ApiSettings)) -> TestApi {
+pub async fn spawn_api_with(adjust: impl FnOnce(&mut mongo_rest::Settings)) -> TestApi {
     let _ = env_logger::builder().is_test(true).try_init();
-    let mut settings = ApiSettings::from_lookup(|_| None).expect("default settings");
+    let mut settings = mongo_rest::Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
+    settings.domain = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("domains/reddit.toml");
     settings.mongodb_uri = mongodb_uri();
     let own_db = format!("test_step08_api_{}", uuid::Uuid::new_v4().simple());
     settings.mongodb_db = own_db.clone();
@@ -186,7 +178,7 @@ pub async fn spawn_api_with(adjust: impl FnOnce(&mut ApiSettings)) -> TestApi {
     // Only a database this function named is dropped by the `TestApi`.
     let db_name = (settings.mongodb_db == own_db).then_some(own_db);
     let name = settings.mongodb_db.clone();
-    let app = api::startup::build(settings).await.expect("the API builds");
+    let app = mongo_rest::Application::build(settings).await.expect("the API builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     let client = Client::with_uri_str(mongodb_uri()).await.expect("a MongoDB client");
@@ -221,25 +213,6 @@ impl TestApi {
                 serde_json::from_slice(&bytes)
                     .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
             },
-        }
-    }
-
-    /// A raw request with a body of any content type (the body is returned
-    /// as JSON, since the API answers JSON even to bad requests).
-    pub async fn raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Json {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
-        let mut response = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .insert_header(("content-type", content_type))
-            .send_body(body)
-            .await
-            .expect("the request is sent");
-        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("a body");
-        Json {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }
 

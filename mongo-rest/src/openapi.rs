@@ -18,7 +18,7 @@
 //! - `<name>.page`: a collection page of items.
 //!
 //! What this hands off: the document is built once at startup
-//! ([`super::startup::build_with_store`]) and served
+//! ([`super::startup::Builder::build`]) and served
 //! as is at `/openapi.json`. Teaching shortcut: the two settings that bound
 //! request sizes (`MAX_BODY_BYTES`, `MAX_BULK_DOCUMENTS`) live in the API
 //! settings, which the store does not carry, so the document names them
@@ -1080,12 +1080,12 @@ mod tests {
     use mongodb::{options::ClientOptions, Client};
 
     use super::*;
-    use crate::api::{aggregate, domain::Domain};
+    use crate::{aggregate, domain::Domain};
 
-    /// The reddit domain's store, aggregations and document. The client
+    /// The test domain's store, aggregations and document. The client
     /// never connects: the driver only connects on first use.
-    async fn reddit() -> (Store, Aggregations, Value) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("domains").join("reddit.toml");
+    async fn test_domain() -> (Store, Aggregations, Value) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("domain.toml");
         let domain = Domain::load(&path).unwrap();
         let options = ClientOptions::parse("mongodb://127.0.0.1:27017").await.unwrap();
         let store = Store::new(Client::with_options(options).unwrap(), "openapi-test", domain).unwrap();
@@ -1130,7 +1130,7 @@ mod tests {
 
     #[actix_web::test]
     async fn every_resource_and_aggregation_has_a_path() {
-        let (store, aggregations, document) = reddit().await;
+        let (store, aggregations, document) = test_domain().await;
         let paths = document["paths"].as_object().unwrap();
         for served in store.resources() {
             assert!(paths.contains_key(&format!("/{}", served.name)), "{}", served.name);
@@ -1145,13 +1145,13 @@ mod tests {
             assert!(paths.contains_key(path), "{path}");
         }
         assert_eq!(document["openapi"], "3.0.3");
-        assert_eq!(document["info"]["title"], "reddit posts");
+        assert_eq!(document["info"]["title"], "posts and tags");
         assert_eq!(document["info"]["version"], "1.0");
     }
 
     #[actix_web::test]
     async fn posts_allow_what_the_domain_allows_and_writes_need_if_match() {
-        let (_, _, document) = reddit().await;
+        let (_, _, document) = test_domain().await;
         let collection = &document["paths"]["/posts"];
         let item = &document["paths"]["/posts/{id}"];
         assert_eq!(keys(collection), ["get", "head", "post"]);
@@ -1178,7 +1178,7 @@ mod tests {
 
     #[actix_web::test]
     async fn the_oplog_is_read_only() {
-        let (_, _, document) = reddit().await;
+        let (_, _, document) = test_domain().await;
         assert_eq!(keys(&document["paths"]["/oplog"]), ["get", "head"]);
         assert_eq!(keys(&document["paths"]["/oplog/{id}"]), ["get", "head", "parameters"]);
         let schemas = document["components"]["schemas"].as_object().unwrap();
@@ -1187,7 +1187,7 @@ mod tests {
 
     #[actix_web::test]
     async fn page_sizes_carry_the_domain_limits() {
-        let (store, _, document) = reddit().await;
+        let (store, _, document) = test_domain().await;
         let list = &document["paths"]["/posts"]["get"];
         let max_results = &parameter(&document, list, "max_results").unwrap()["schema"];
         assert_eq!(max_results["maximum"], store.domain.api.max_results_limit);
@@ -1205,7 +1205,7 @@ mod tests {
 
     #[actix_web::test]
     async fn the_posts_schema_follows_the_fields() {
-        let (_, _, document) = reddit().await;
+        let (_, _, document) = test_domain().await;
         let schemas = &document["components"]["schemas"];
         let posts = &schemas["posts.document"];
         let required: Vec<&str> = posts["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
@@ -1234,7 +1234,7 @@ mod tests {
 
     #[actix_web::test]
     async fn every_ref_resolves_and_operation_ids_are_unique() {
-        let (_, _, document) = reddit().await;
+        let (_, _, document) = test_domain().await;
         let mut found = Vec::new();
         refs(&document, &mut found);
         assert!(found.len() > 50, "{}", found.len());
@@ -1256,7 +1256,7 @@ mod tests {
 
     #[actix_web::test]
     async fn the_document_serializes() {
-        let (_, _, document) = reddit().await;
+        let (_, _, document) = test_domain().await;
         let text = serde_json::to_string(&document).unwrap();
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), document);
     }

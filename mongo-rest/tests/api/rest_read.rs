@@ -6,7 +6,7 @@
 use mongodb::bson::{doc, DateTime, Document};
 use serde_json::{json, Value};
 
-use crate::helpers::{post, spawn_api, TestApi};
+use crate::helpers::{post, spawn_api, spawn_api_with, TestApi};
 
 /// 60 posts with scores 1..=60; titles say their score ("post 7"), and every
 /// tenth is about flask.
@@ -340,7 +340,8 @@ async fn unknown_and_malformed_ids_resources_and_urls_are_json_404s() {
 
 #[actix_web::test]
 async fn head_options_and_cors() {
-    let api = spawn_api().await;
+    let origin = "http://127.0.0.1:5000";
+    let api = spawn_api_with(|settings| settings.cors_origins = vec![origin.into()]).await;
     let ids = sixty_posts(&api).await;
     let head = api.request("HEAD", "/posts", &[], None).await;
     head.assert_status(200);
@@ -359,7 +360,6 @@ async fn head_options_and_cors() {
     not_allowed.assert_error(405, "DELETE");
     assert_eq!(not_allowed.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
 
-    let origin = "http://127.0.0.1:5000";
     let preflight = api
         .request(
             "OPTIONS",
@@ -419,7 +419,7 @@ async fn openapi_and_health_describe_the_running_api() {
     let spec = api.get("/openapi.json").await;
     spec.assert_status(200);
     assert!(spec.body["openapi"].as_str().unwrap().starts_with("3."));
-    assert_eq!(spec.body["info"]["title"], "reddit posts");
+    assert_eq!(spec.body["info"]["title"], "posts and tags");
     let health = api.get("/health").await;
     health.assert_status(200);
     assert_eq!(health.body, json!({ "status": "ok", "database": "up" }));

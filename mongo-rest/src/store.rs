@@ -10,9 +10,8 @@
 //!   `If-Match` check and the write are one atomic step in the database:
 //!   of two writers holding the same ETag exactly one succeeds;
 //! - the write and its oplog entry are one transaction (MongoDB needs a
-//!   replica set for that; SecantusDB is one, and `compose.yaml` starts
-//!   `mongo` as a single-node replica set), so the oplog that step09's sync
-//!   service reads never misses or invents a write; a bulk `POST` is one
+//!   replica set for that; a single-node one is enough), so the oplog that
+//!   a sync service reads never misses or invents a write; a bulk `POST` is one
 //!   transaction too, so one bad document writes nothing.
 //!
 //! Documents written by someone else (`datasets import`) have no meta
@@ -35,14 +34,14 @@ use super::{
     domain::{Domain, Resource, OPLOG_RESOURCE},
     error::ApiError,
     query,
-    settings::ApiSettings,
+    settings::Settings,
     validate::Validator,
 };
 
 /// The oplog resource: read-only, its schema fixed here rather than in
 /// the domain file (every domain has one).
 const OPLOG_TOML: &str = r#"
-description = "The operations log: one entry per write, in commit order (read by step09's sync service)."
+description = "The operations log: one entry per write, in commit order (what a sync service follows)."
 allowed_filters = ["seq", "op", "resource", "id", "time"]
 default_sort = "seq"
 [schema]
@@ -131,9 +130,9 @@ pub struct Written {
 impl Store {
     /// Connects (lazily: the driver connects on first use and reconnects by
     /// itself) and compiles the domain.
-    pub async fn connect(settings: &ApiSettings, domain: Domain) -> anyhow::Result<Self> {
+    pub async fn connect(settings: &Settings, domain: Domain) -> anyhow::Result<Self> {
         let mut options = ClientOptions::parse(&settings.mongodb_uri).await?;
-        options.app_name = Some("step08-api".into());
+        options.app_name = Some(settings.app_name.clone());
         options.server_selection_timeout = Some(settings.db_timeout);
         options.connect_timeout = Some(settings.db_timeout);
         let client = Client::with_options(options)?;
@@ -280,7 +279,7 @@ impl Store {
     /// returns the first. Every writer increments the same counter, so two
     /// concurrent transactions conflict and one retries after the other
     /// commits: positions follow commit order and have no gaps, which is
-    /// what lets step09's sync service resume from "the last `seq` I
+    /// what lets a sync service resume from "the last `seq` I
     /// applied" without missing or repeating a write. (The price: writes to
     /// different documents serialize on the counter; fine at this scale.)
     async fn next_seq(&self, session: &mut ClientSession, n: usize) -> Result<i64, ApiError> {
@@ -291,11 +290,18 @@ impl Store {
             .return_document(mongodb::options::ReturnDocument::After)
             .session(session)
             .await?
-            .ok_or_else(|| ApiError::Conflict("the oplog counter is missing".into()))?;
+            .ok_or_else(|| ApiError::Internal(format!("the oplog counter {:?} is missing", self.oplog.name())))?;
+        // A counter someone else wrote (a double, say) is a server fault:
+        // no client request can fix it, so a 500 with the cause logged.
         let last = match counter.get("seq") {
             Some(Bson::Int64(n)) => *n,
             Some(Bson::Int32(n)) => i64::from(*n),
-            _ => return Err(ApiError::Conflict("the oplog counter is not a number".into())),
+            other => {
+                return Err(ApiError::Internal(format!(
+                    "the oplog counter {:?} is not a whole number: {other:?}",
+                    self.oplog.name()
+                )))
+            }
         };
         Ok(last - n as i64 + 1)
     }

@@ -717,7 +717,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::api::domain::Domain;
+    use crate::domain::Domain;
 
     /// A resource that exercises every rule; `pets` is a list of dicts,
     /// `address` a dict with a schema, `meta` a free-form dict.
@@ -766,8 +766,9 @@ mod tests {
         Validator::new(domain.resource(resource).unwrap()).unwrap()
     }
 
+    /// The test domain's posts (`tests/domain.toml`), shaped like reddit's.
     fn reddit() -> (Resource, Validator) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("domains/reddit.toml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/domain.toml");
         let posts = Domain::load(&path).unwrap().resource("posts").unwrap().clone();
         let validator = Validator::new(&posts).unwrap();
         (posts, validator)

@@ -1165,7 +1165,7 @@ pub fn parse_embedded(text: &str, resource: &Resource) -> Result<Vec<String>, Qu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::domain::Domain;
+    use crate::domain::Domain;
     use mongodb::bson::{doc, oid::ObjectId};
 
     const DOMAIN: &str = r#"

@@ -25,7 +25,7 @@ use super::{
     domain::Method,
     error::ApiError,
     query,
-    settings::ApiSettings,
+    settings::Settings,
     store::{Change, FindQuery, Served, Store, Written},
     validate::{Issues, Mode},
 };
@@ -37,7 +37,7 @@ pub struct ApiState {
     /// The compiled named aggregations.
     pub aggregations: Aggregations,
     /// The settings.
-    pub settings: ApiSettings,
+    pub settings: Settings,
     /// The OpenAPI document, generated once at startup.
     pub openapi: Value,
 }
