@@ -354,8 +354,9 @@ async fn list(state: &ApiState, served: &Served, query: &Query) -> Result<HttpRe
     let mut meta = json!({ "page": params.page, "max_results": params.max_results });
     if let Some(total) = total {
         meta["total"] = json!(total);
-        let last = total.div_ceil(u64::from(params.max_results)).max(1);
-        if last > 1 {
+        // As Eve: `last` comes with `next`, so the last page has neither.
+        if has_next {
+            let last = total.div_ceil(u64::from(params.max_results));
             links.insert("last".into(), json!({ "title": "last page", "href": href(&served.name, query, Some(last)) }));
         }
     }
@@ -367,7 +368,8 @@ async fn list(state: &ApiState, served: &Served, query: &Query) -> Result<HttpRe
 }
 
 /// Eve's `_links` of a page: `parent`, `self`, and `next`/`prev` where
-/// there is such a page (a collection adds `last` when it knows the total).
+/// there is such a page (a collection adds `last` beside `next` when it
+/// knows the total).
 fn page_links(base: &str, title: &str, query: &[(String, String)], page: u64, has_next: bool) -> Map<String, Value> {
     let mut links = Map::new();
     links.insert("parent".into(), json!({ "title": "home", "href": "/" }));

@@ -80,7 +80,11 @@ async fn collection_pages_carry_eves_envelope_and_links() {
     let last = api.get("/posts?max_results=25&page=3").await;
     assert_eq!(last.body["_items"].as_array().unwrap().len(), 10);
     assert!(last.body["_links"].get("next").is_none());
+    assert!(last.body["_links"].get("last").is_none(), "as Eve: no `last` link on the last page");
     assert_eq!(last.body["_links"]["prev"]["href"], "posts?max_results=25&page=2");
+    let only = api.get("/posts?max_results=50&where=%7B%22score%22%3A%7B%22%24gt%22%3A30%7D%7D").await;
+    assert_eq!(only.body["_meta"]["total"], 30);
+    assert!(only.body["_links"].get("next").is_none() && only.body["_links"].get("last").is_none());
 
     let beyond = api.get("/posts?max_results=25&page=4").await;
     beyond.assert_status(200);
