@@ -30,6 +30,7 @@ use serde_json::{json, Map, Value};
 
 use super::{
     aggregate::Aggregations,
+    convert::toml_to_json,
     domain::{Aggregation, Field, FieldType, Method, Param, Resource},
     query::{MAX_PROJECTION_KEYS, MAX_SORT_KEYS, MAX_WHERE_LEN},
     routes::MAX_PAGE,
@@ -457,7 +458,7 @@ fn aggregation_parameter(name: &str, param: &Param) -> Value {
         let key = if param.kind == FieldType::List { "maxItems" } else { "maxLength" };
         schema[key] = json!(max);
     }
-    if let Some(default) = param.default.as_ref().and_then(toml_to_json).filter(|_| !param.required) {
+    if let Some(default) = param.default.as_ref().and_then(|v| toml_to_json(v).ok()).filter(|_| !param.required) {
         schema["default"] = default;
     }
     let description = join_sentences(&[&param.description, date_note(param.kind), note]);
@@ -626,7 +627,7 @@ fn field_schema(field: &Field, variant: Variant) -> Value {
         schema["readOnly"] = json!(true);
     }
     if variant != Variant::Patch {
-        if let Some(default) = field.default.as_ref().and_then(toml_to_json) {
+        if let Some(default) = field.default.as_ref().and_then(|v| toml_to_json(v).ok()) {
             schema["default"] = default;
         }
     }
@@ -675,7 +676,7 @@ fn add_rules(schema: &mut Value, field: &Field) {
         schema[max_key] = json!(max);
     }
     if let Some(allowed) = &field.allowed {
-        let mut values: Vec<Value> = allowed.iter().filter_map(toml_to_json).collect();
+        let mut values: Vec<Value> = allowed.iter().filter_map(|v| toml_to_json(v).ok()).collect();
         if field.kind == FieldType::List {
             // On a list, `allowed` constrains each item.
             schema["items"]["enum"] = json!(values);
@@ -1056,23 +1057,6 @@ fn number(n: f64) -> Option<Value> {
     }
 }
 
-/// A TOML value from the domain file (a default, an allowed value) as JSON;
-/// `None` for what JSON cannot carry (TOML dates, which the validator
-/// refuses anyway, and non-finite floats).
-fn toml_to_json(value: &toml::Value) -> Option<Value> {
-    Some(match value {
-        toml::Value::String(s) => Value::String(s.clone()),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::Number(serde_json::Number::from_f64(*f)?),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(_) => return None,
-        toml::Value::Array(items) => Value::Array(items.iter().map(toml_to_json).collect::<Option<_>>()?),
-        toml::Value::Table(table) => {
-            Value::Object(table.iter().map(|(k, v)| Some((k.clone(), toml_to_json(v)?))).collect::<Option<_>>()?)
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::{collections::HashSet, path::Path};
@@ -1267,7 +1251,7 @@ mod tests {
         assert_eq!(number(0.0), Some(json!(0)));
         assert_eq!(number(0.5), Some(json!(0.5)));
         assert_eq!(number(f64::NAN), None);
-        assert_eq!(toml_to_json(&toml::Value::Array(vec![1.into(), "x".into()])), Some(json!([1, "x"])));
+        assert_eq!(toml_to_json(&toml::Value::Array(vec![1.into(), "x".into()])), Ok(json!([1, "x"])));
     }
 
     #[test]

@@ -45,7 +45,7 @@ use mongodb::bson::{Bson, Document};
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::convert::{json_to_bson, untyped, TypeMismatch};
+use super::convert::{json_to_bson, toml_to_json, untyped, TypeMismatch};
 use super::domain::{Computed, ComputedFunction, Field, FieldType, Resource};
 
 /// The deepest a body may nest, counting the body itself as level 1: a
@@ -372,31 +372,6 @@ fn compile(at: &str, field: &Field, top: bool) -> Result<Rules, String> {
         }
     }
     Ok(rules)
-}
-
-/// A TOML value (from the domain file) as JSON, to go through the same
-/// conversion as request bodies. TOML's own dates are refused: Eve's dates
-/// are RFC 1123 strings, and one spelling keeps the file unambiguous.
-fn toml_to_json(value: &toml::Value) -> Result<Value, String> {
-    Ok(match value {
-        toml::Value::String(s) => Value::String(s.clone()),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => {
-            serde_json::Number::from_f64(*f).map(Value::Number).ok_or_else(|| format!("{f} is not a JSON number"))?
-        }
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => {
-            return Err(format!("{d}: write dates as RFC 1123 strings (\"Tue, 02 Apr 2013 10:29:13 GMT\")"))
-        }
-        toml::Value::Array(items) => Value::Array(items.iter().map(toml_to_json).collect::<Result<_, _>>()?),
-        toml::Value::Table(table) => {
-            let mut map = Map::new();
-            for (key, value) in table {
-                map.insert(key.clone(), toml_to_json(value)?);
-            }
-            Value::Object(map)
-        }
-    })
 }
 
 /// What a key cannot be, at any depth: empty, or holding `$` (operators),
