@@ -2,6 +2,7 @@
 //! Each test serves the crate's test domain (`tests/domain.toml`: posts
 //! and tags) on port 0 with a database of its own.
 
+mod client;
 mod embed;
 mod helpers;
 mod rest_read;

@@ -6,6 +6,9 @@
 
 mod auth;
 mod browse;
+// The engine's JSON test client, shared with mongo-rest's tests.
+#[path = "../../../mongo-rest/tests/api/client.rs"]
+mod client;
 mod database;
 mod docs;
 mod helpers;
