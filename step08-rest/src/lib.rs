@@ -10,15 +10,15 @@
 //!
 //! # Layout
 //! - [`api_client`]: the web front's awc client of the API, one per worker.
-//! - [`settings`]: the web front's configuration, read from environment variables.
-//! - [`startup`]: builds the web [`startup::Application`]: connects to MongoDB
-//!   for sessions, binds the listener, wires middleware and routes.
+//! - [`settings`]: the typed configuration, read from environment variables.
+//! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
+//!   binds the listener, wires middleware and routes.
 //! - [`db`]: the web front's own MongoDB data: users and the session indexes.
 //! - [`session_store`]: an `actix-session` store that keeps sessions in a
 //!   MongoDB collection with a TTL index.
 //! - [`flash`]: flash messages kept in the session, written only when needed.
 //! - [`csrf`]: the synchronizer token that every state-changing form carries.
-//! - [`error`]: the web front's error type and the error pages.
+//! - [`error`]: the crate's one error type and the error pages.
 //! - [`routes`]: one module per feature (pages, search, posts, tags, login, browse).
 //! - [`views`]: what the templates see: the post view model and the page context.
 
