@@ -2,8 +2,9 @@
 //! envelope asserted, documents seeded straight into the database, and the
 //! database dropped afterwards.
 //!
-//! Dev-only and shared: step08-rest's tests include this file by path for
-//! the reddit API they spawn, so each test binary uses only part of it.
+//! Dev-only and shared: the tests of the workshop step that serves this
+//! engine include this file by path for the API they spawn, so each test
+//! binary uses only part of it.
 #![allow(dead_code)]
 
 use std::time::Duration;
