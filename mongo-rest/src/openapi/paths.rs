@@ -8,7 +8,7 @@ use super::*;
 use crate::{
     convert::toml_to_json,
     domain::{Aggregation, FieldType, Method, Param, Resource},
-    query::{MAX_PROJECTION_KEYS, MAX_SORT_KEYS, MAX_WHERE_LEN},
+    query::{FIELD_OPERATORS, LOGICAL_OPERATORS, MAX_PROJECTION_KEYS, MAX_SORT_KEYS, MAX_WHERE_LEN},
     store::Served,
 };
 
@@ -113,7 +113,7 @@ pub(super) fn list_operation(served: &Served, (default, limit): (u32, u32)) -> V
         "operationId": format!("{}.list", served.name),
         "summary": format!("A page of {}", served.name),
         "parameters": parameters,
-        "responses": responses(("200", ok), &[400, 503]),
+        "responses": responses(("200", ok), &[400, 503, 504]),
     });
     described(operation, &def.description)
 }
@@ -230,7 +230,7 @@ pub(super) fn aggregation_path(name: &str, def: &Aggregation, (default, limit): 
             def.resource
         ),
         "parameters": parameters,
-        "responses": responses(("200", ok), &[400, 503]),
+        "responses": responses(("200", ok), &[400, 503, 504]),
     });
     json!({ "head": head_of(get.clone(), &format!("aggregations.{name}.head")), "get": get })
 }
@@ -266,33 +266,63 @@ pub(super) fn responses((status, success): (&str, Value), errors: &[u16]) -> Val
 
 // --- parameters --------------------------------------------------------------
 
-/// `where=`, naming the fields this resource lets clients filter on.
+/// A field name as `sort` and `where`'s Python syntax write it: letters,
+/// digits, `_` and dots (no `$`).
+const FIELD_PATTERN: &str = r"[A-Za-z0-9_][A-Za-z0-9_.]*";
+
+/// `where=`, naming the fields this resource lets clients filter on, the
+/// operators it accepts, and an example of each syntax.
 pub(super) fn where_parameter(def: &Resource) -> Value {
-    let fields = filter_fields(def).join(", ");
+    let fields = filter_fields(def);
     let regex = if def.regex_filters.is_empty() {
         "`$regex` is not allowed on this resource.".to_string()
     } else {
-        format!("`$regex` only on: {}.", def.regex_filters.join(", "))
+        format!("`$regex` (with `$options` from `imsx`) only on: {}.", def.regex_filters.join(", "))
     };
     let description = format!(
-        "A filter, as MongoDB JSON (`{{\"score\": {{\"$gt\": 50}}}}`) or in Python syntax \
-         (`score > 50 and author == \"x\"`). Only comparison, set and logical operators are accepted. \
-         Fields: {fields}. {regex} Ids are hex strings, dates RFC 1123 strings."
+        "A filter, in one of two syntaxes. MongoDB JSON: an object of field → value (equality) or field →          {{operator: operand}}, with the field operators {} and the logical operators {} (each over a list          of filters). Python syntax: comparisons `==`, `!=`, `>`, `>=`, `<`, `<=`, `in [..]`, `not in [..]`,          combined with `and`, `or`, `not` and parentheses; values are strings in quotes, numbers, `True`,          `False`, `None`, lists, `ObjectId(\"<24 hex>\")` and `datetime(y, m, d[, h, mi, s])`. Fields: {}.          {regex} Ids are 24-hex strings and dates RFC 1123 strings, converted by the field's type. At most          {MAX_WHERE_LEN} characters and 20 levels of nesting; anything else is a 400 naming the problem.",
+        FIELD_OPERATORS.join(", "),
+        LOGICAL_OPERATORS.join(", "),
+        fields.join(", "),
     );
-    query_parameter("where", &description, json!({ "type": "string", "maxLength": MAX_WHERE_LEN }))
+    let field = fields.iter().find(|f| !f.starts_with('_')).map_or("_id", String::as_str);
+    let mut examples = json!({
+        "json": { "summary": "MongoDB JSON", "value": format!("{{\"{field}\": {{\"$exists\": true}}}}") },
+        "python": { "summary": "Python syntax", "value": format!("{field} != None and _created > datetime(2013, 1, 1)") },
+    });
+    if let Some(regex_field) = def.regex_filters.iter().find(|f| *f != "*") {
+        examples["regex"] = json!({
+            "summary": "A case-insensitive regex",
+            "value": format!("{{\"{regex_field}\": {{\"$regex\": \"^flask\", \"$options\": \"i\"}}}}"),
+        });
+    }
+    let mut parameter =
+        query_parameter("where", &description, json!({ "type": "string", "minLength": 0, "maxLength": MAX_WHERE_LEN }));
+    parameter["examples"] = examples;
+    parameter
 }
 
-/// `sort=`, with the resource's default.
+/// `sort=`, with the resource's default: the pattern of both syntaxes.
 pub(super) fn sort_parameter(def: &Resource) -> Value {
     let description = format!(
-        "The order, `a,-b` (or Eve's `[(\"a\", 1), (\"b\", -1)]`), at most {MAX_SORT_KEYS} keys among the \
-         fields `where` accepts; `_id` breaks ties."
+        "The order: `a,-b` (a comma-separated list of fields, `-` for descending), or Eve's list          `[(\"a\", 1), (\"b\", -1)]` (JSON `[[\"a\", 1], [\"b\", -1]]` too), at most {MAX_SORT_KEYS} keys          among the fields `where` accepts, none twice, directions 1 or -1; `_id` is appended to break ties."
     );
     let default = def.default_sort.as_deref().unwrap_or("_id");
-    query_parameter("sort", &description, json!({ "type": "string", "maxLength": MAX_WHERE_LEN, "default": default }))
+    let pattern = format!(r"^\s*(-?{FIELD_PATTERN}(\s*,\s*-?{FIELD_PATTERN})*|\[.*\])\s*$");
+    let mut parameter = query_parameter(
+        "sort",
+        &description,
+        json!({ "type": "string", "maxLength": MAX_WHERE_LEN, "default": default, "pattern": pattern }),
+    );
+    parameter["examples"] = json!({
+        "fields": { "summary": "Fields, `-` for descending", "value": "-_created,_id" },
+        "list": { "summary": "Eve's list of pairs", "value": "[(\"_created\", -1)]" },
+    });
+    parameter
 }
 
-/// `projection=`, naming the hidden fields it can bring back.
+/// `projection=`: a JSON object of field → 1 (only these) or field → 0
+/// (all but these), naming the hidden fields it can bring back.
 pub(super) fn projection_parameter(def: &Resource) -> Value {
     let hidden = if def.hidden_fields.is_empty() {
         String::new()
@@ -301,21 +331,48 @@ pub(super) fn projection_parameter(def: &Resource) -> Value {
     };
     let description = format!(
         "The fields to return, `{{\"title\": 1}}`, or to leave out, `{{\"selftext\": 0}}` (not both), at most \
-         {MAX_PROJECTION_KEYS}. The meta fields always come.{hidden}"
+         {MAX_PROJECTION_KEYS}, as JSON of at most {MAX_WHERE_LEN} characters. The meta fields always come.{hidden}"
     );
-    query_parameter("projection", &description, json!({ "type": "string", "maxLength": MAX_WHERE_LEN }))
+    let flag = json!({ "oneOf": [{ "type": "integer", "enum": [0, 1] }, { "type": "boolean" }] });
+    let field = def.schema.keys().next().map_or("_id", String::as_str);
+    let schema = json!({
+        "type": "object",
+        "maxProperties": MAX_PROJECTION_KEYS,
+        "additionalProperties": flag,
+        "example": { field: 1 },
+    });
+    json_query_parameter("projection", &description, schema)
 }
 
-/// `embedded=`, only for resources with something to embed.
+/// `embedded=`, only for resources with something to embed: a JSON object
+/// whose keys are the embeddable fields.
 pub(super) fn embedded_parameter(def: &Resource) -> Option<Value> {
     let fields: Vec<&str> =
         def.schema.iter().filter(|(_, field)| embeddable(field)).map(|(name, _)| name.as_str()).collect();
     let first = fields.first()?;
     let description = format!(
-        "Related documents to put in place of their ids, `{{\"{first}\": 1}}`. Embeddable: {}.",
+        "Related documents to put in place of their ids, `{{\"{first}\": 1}}`, as JSON of at most \
+         {MAX_WHERE_LEN} characters. Embeddable: {}.",
         fields.join(", ")
     );
-    Some(query_parameter("embedded", &description, json!({ "type": "string", "maxLength": MAX_WHERE_LEN })))
+    let flag = json!({ "oneOf": [{ "type": "integer", "enum": [0, 1] }, { "type": "boolean" }] });
+    let properties: Map<String, Value> = fields.iter().map(|f| (f.to_string(), flag.clone())).collect();
+    let schema = json!({
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": false,
+        "example": { *first: 1 },
+    });
+    Some(json_query_parameter("embedded", &description, schema))
+}
+
+/// A query parameter whose value is JSON: OpenAPI's `content` form, so that
+/// clients see the object's schema rather than a free string.
+pub(super) fn json_query_parameter(name: &str, description: &str, schema: Value) -> Value {
+    described(
+        json!({ "name": name, "in": "query", "required": false, "content": { "application/json": { "schema": schema } } }),
+        description,
+    )
 }
 
 /// `max_results=`, with this resource's or aggregation's limits.

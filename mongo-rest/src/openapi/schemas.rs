@@ -482,7 +482,7 @@ pub(super) fn shared_responses() -> Value {
 
 /// Every error status an operation may list: code, the name of its
 /// response under `components/responses`, and when it happens.
-pub(super) const ERROR_RESPONSES: [(u16, &str, &str); 9] = [
+pub(super) const ERROR_RESPONSES: [(u16, &str, &str); 10] = [
     (400, "BadRequest", "A malformed request: a bad query parameter, a body that is not JSON, an empty list."),
     (404, "NotFound", "No such document (or the id is not 24 hex digits)."),
     (409, "Conflict", "A unique value taken by a concurrent write."),
@@ -491,7 +491,13 @@ pub(super) const ERROR_RESPONSES: [(u16, &str, &str); 9] = [
     (415, "UnsupportedMediaType", "The body is not `application/json`."),
     (422, "ValidationFailed", "The document breaks the schema: `_issues` (or `_items` for a list) says where."),
     (428, "PreconditionRequired", "A write without `If-Match`."),
-    (503, "Unavailable", "The database cannot be reached; try again after `Retry-After` seconds."),
+    (
+        503,
+        "Unavailable",
+        "The database cannot be reached, or concurrent writes kept conflicting; try again after `Retry-After` \
+         seconds.",
+    ),
+    (504, "Timeout", "A query ran longer than the server allows (10 s): narrow the filter or use an indexed field."),
 ];
 
 /// The `components/responses` name of an error status.

@@ -212,3 +212,73 @@ fn patterns_match_the_whole_string_as_the_validator_does() {
         assert_eq!(schema["pattern"], pattern, "{regex}");
     }
 }
+
+#[actix_web::test]
+async fn query_parameters_describe_their_syntax_with_examples_the_api_accepts() {
+    let (store, _, document) = test_domain().await;
+    for served in store.resources() {
+        let list = &document["paths"][format!("/{}", served.name)]["get"];
+        // `where`: both syntaxes, as examples the parser takes.
+        let where_ = parameter(&document, list, "where").unwrap();
+        let examples = where_["examples"].as_object().unwrap();
+        assert!(examples.contains_key("json") && examples.contains_key("python"), "{}", served.name);
+        for (name, example) in examples {
+            let text = example["value"].as_str().unwrap();
+            if let Err(e) = crate::query::parse_where(text, &served.def) {
+                panic!("{}: where example {name} {text:?} is refused: {e}", served.name);
+            }
+        }
+        assert!(where_["description"].as_str().unwrap().contains("$elemMatch"));
+        // `sort`: a pattern that both forms match, and examples the parser takes.
+        let sort = parameter(&document, list, "sort").unwrap();
+        let pattern = regex::Regex::new(sort["schema"]["pattern"].as_str().unwrap()).unwrap();
+        for text in ["-score,title", "a.b , -c", "[(\"score\", -1)]", "[[\"a\", 1]]"] {
+            assert!(pattern.is_match(text), "{text}");
+        }
+        assert!(!pattern.is_match("score;drop") && !pattern.is_match("$where"));
+        for example in sort["examples"].as_object().unwrap().values() {
+            let text = example["value"].as_str().unwrap();
+            assert!(pattern.is_match(text), "{text}");
+            crate::query::parse_sort(text, &served.def).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        }
+        // `projection` and `embedded` are JSON: described by their object schema.
+        let projection = &parameter(&document, list, "projection").unwrap()["content"]["application/json"]["schema"];
+        assert_eq!(projection["type"], "object");
+        let example = projection["example"].to_string();
+        crate::query::parse_projection(&example, &served.def).unwrap_or_else(|e| panic!("{example}: {e}"));
+        if let Some(embedded) = parameter(&document, list, "embedded") {
+            let schema = &embedded["content"]["application/json"]["schema"];
+            assert_eq!(schema["additionalProperties"], false);
+            let example = schema["example"].to_string();
+            crate::query::parse_embedded(&example, &served.def).unwrap_or_else(|e| panic!("{example}: {e}"));
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_operation_lists_the_statuses_it_can_answer() {
+    let (_, _, document) = test_domain().await;
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        let responses = document["paths"][path][method]["responses"].as_object().unwrap();
+        responses.keys().cloned().collect()
+    };
+    let has = |path: &str, method: &str, wanted: &[&str]| {
+        let got = statuses(path, method);
+        for status in wanted {
+            assert!(got.iter().any(|s| s == status), "{method} {path}: no {status} in {got:?}");
+        }
+    };
+    has("/posts", "get", &["200", "400", "503", "504"]);
+    has("/posts", "post", &["201", "400", "409", "413", "415", "422", "503"]);
+    has("/posts/{id}", "get", &["200", "304", "400", "404", "503"]);
+    for method in ["patch", "put"] {
+        has("/posts/{id}", method, &["200", "400", "404", "409", "412", "413", "415", "422", "428", "503"]);
+    }
+    has("/posts/{id}", "delete", &["204", "404", "412", "428", "503"]);
+    has("/aggregations/recommendations", "get", &["200", "400", "503", "504"]);
+    let timeout = &document["components"]["responses"]["Timeout"];
+    assert!(timeout["description"].as_str().unwrap().contains("longer"), "{timeout:#}");
+    // Busy writers answer 503 too, with `Retry-After`.
+    let unavailable = &document["components"]["responses"]["Unavailable"];
+    assert!(unavailable["headers"].get("Retry-After").is_some());
+}

@@ -35,7 +35,7 @@ mod where_json;
 
 pub use projection::{default_projection, parse_embedded, parse_projection};
 pub use sort::parse_sort;
-pub use where_json::parse_where;
+pub use where_json::{parse_where, FIELD_OPERATORS, LOGICAL_OPERATORS};
 
 /// The longest `where` (and `sort`, `projection`, `embedded`) accepted, in
 /// characters. Real filters are far shorter; the limit bounds the work a

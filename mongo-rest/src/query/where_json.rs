@@ -12,11 +12,11 @@ use crate::convert::{parse_object_id, parse_rfc1123, untyped};
 use crate::domain::{FieldType, Resource};
 
 /// Operators that combine whole queries (`{"$or": [{…}, {…}]}`).
-pub(super) const LOGICAL_OPERATORS: [&str; 3] = ["$and", "$or", "$nor"];
+pub const LOGICAL_OPERATORS: [&str; 3] = ["$and", "$or", "$nor"];
 
 /// Operators that apply to one field (`{"score": {"$gt": 50}}`). `$regex`
 /// and `$options` are further limited to the resource's `regex_filters`.
-pub(super) const FIELD_OPERATORS: [&str; 17] = [
+pub const FIELD_OPERATORS: [&str; 17] = [
     "$eq",
     "$ne",
     "$gt",
