@@ -28,6 +28,22 @@ pub enum ApiError {
     /// the message names the mistake.
     #[error("{0}")]
     Query(#[from] QueryError),
+    /// A body that is not valid JSON (400).
+    #[error("the body is not valid JSON: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// A query string that cannot be read as `name=value` pairs (400).
+    #[error("invalid query string: {0}")]
+    InvalidQueryString(#[source] actix_web::error::QueryPayloadError),
+    /// A query the database itself refuses (400): BadValue, or a `$regex`
+    /// that Rust's regex crate accepted but the server's engine does not.
+    #[error("the database refused the query: {reason}")]
+    RefusedQuery {
+        /// The server's reason, shown to the client.
+        reason: String,
+        /// The driver's error.
+        #[source]
+        source: mongodb::error::Error,
+    },
     /// No such resource or document (404).
     #[error("{0}")]
     NotFound(String),
@@ -106,7 +122,7 @@ impl From<mongodb::error::Error> for ApiError {
                 // BadValue, or a `$regex` that Rust's regex crate accepted
                 // but the server's engine does not: the client's query, so
                 // a 400 with the server's reason, not a 500.
-                2 | 51091 => ApiError::BadRequest(format!("the database refused the query: {}", c.message)),
+                2 | 51091 => ApiError::RefusedQuery { reason: c.message.clone(), source: e },
                 _ => ApiError::Database(e),
             }
         } else {
@@ -157,7 +173,11 @@ fn error_chain(error: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::Query(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_)
+            | ApiError::Query(_)
+            | ApiError::InvalidJson(_)
+            | ApiError::InvalidQueryString(_)
+            | ApiError::RefusedQuery { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -269,6 +289,10 @@ mod tests {
         let status = |code, name| ApiError::from(command_error(code, name, "why")).status_code();
         assert_eq!(status(50, "MaxTimeMSExpired"), StatusCode::GATEWAY_TIMEOUT);
         assert_eq!(status(2, "BadValue"), StatusCode::BAD_REQUEST);
+        // A client-side error keeps the driver's error as its source.
+        let refused = ApiError::from(command_error(2, "BadValue", "bad regex"));
+        assert_eq!(refused.to_string(), "the database refused the query: bad regex");
+        assert!(std::error::Error::source(&refused).is_some());
         assert_eq!(status(51091, "Location51091"), StatusCode::BAD_REQUEST);
         assert_eq!(status(14, "TypeMismatch"), StatusCode::INTERNAL_SERVER_ERROR);
         let internal = ApiError::Internal("the oplog counter \"oplog\" is not a whole number".into());

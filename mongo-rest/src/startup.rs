@@ -222,10 +222,7 @@ fn run(
         let mut app = App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::default().limit(settings.max_body_bytes))
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|e, _| ApiError::BadRequest(format!("invalid query string: {e}")).into()),
-            );
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::InvalidQueryString(e).into()));
         for configure in &extra {
             app = app.configure(|cfg| configure(cfg));
         }

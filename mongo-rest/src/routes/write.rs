@@ -39,7 +39,7 @@ pub(super) fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, ApiErro
     if essence != "application/json" {
         return Err(ApiError::UnsupportedMediaType(content_type.to_string()));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(body).map_err(ApiError::InvalidJson)
 }
 
 /// Eve's trimmed write response.
