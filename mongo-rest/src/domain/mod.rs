@@ -15,7 +15,7 @@
 //! # Layout
 //! - This file: the types a domain file deserializes into, and their
 //!   lookups (fields by dotted path, allowed filters and methods).
-//! - [`check`]: what serde cannot check: cross references and limits.
+//! - `check.rs`: what serde cannot check: cross references and limits.
 
 use std::{collections::BTreeMap, path::Path};
 

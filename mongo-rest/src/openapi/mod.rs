@@ -25,8 +25,8 @@
 //! instead of giving their values.
 //!
 //! # Layout
-//! - [`paths`]: the URLs and their operations, parameters and responses.
-//! - [`schemas`]: the resources' schemas and the shared components.
+//! - `paths.rs`: the URLs and their operations, parameters and responses.
+//! - `schemas.rs`: the resources' schemas and the shared components.
 
 use serde_json::{json, Map, Value};
 

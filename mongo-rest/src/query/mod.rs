@@ -20,11 +20,11 @@
 //! (the `find`, the embedding of related documents) is the handlers' job.
 //!
 //! # Layout
-//! - [`where_json`]: the `where` checker: operator whitelists, the walk
+//! - `where_json.rs`: the `where` checker: operator whitelists, the walk
 //!   over a parsed filter, value conversion by field type.
-//! - [`python`]: the Python-style `where` syntax, parsed into that JSON.
-//! - [`sort`]: `sort` in both syntaxes.
-//! - [`projection`]: `projection` and `embedded`.
+//! - `python.rs`: the Python-style `where` syntax, parsed into that JSON.
+//! - `sort.rs`: `sort` in both syntaxes.
+//! - `projection.rs`: `projection` and `embedded`.
 
 use serde_json::Value;
 

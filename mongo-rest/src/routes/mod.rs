@@ -11,9 +11,9 @@
 //! an `Allow` header.
 //!
 //! # Layout
-//! - [`read`]: collection pages and single documents.
-//! - [`write`]: `POST`, `PATCH`, `PUT`, `DELETE`.
-//! - [`aggregation`]: named aggregations.
+//! - `read.rs`: collection pages and single documents.
+//! - `write.rs`: `POST`, `PATCH`, `PUT`, `DELETE`.
+//! - `aggregation.rs`: named aggregations.
 //!
 //! This file holds the dispatch by URL and method, and the helpers the
 //! three share (query parameters, paging, links, rendering).

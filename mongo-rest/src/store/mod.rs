@@ -21,7 +21,7 @@
 //! # Layout
 //! - This file: the [`Store`], the [`Served`] resources, reads, counts and
 //!   indexes.
-//! - [`write`]: inserts, updates and deletes in transactions with their
+//! - `write.rs`: inserts, updates and deletes in transactions with their
 //!   oplog entries.
 
 use std::collections::{BTreeMap, HashMap};

@@ -40,8 +40,8 @@
 //! the [`Issues`] type (and the templates that show it) simple.
 //!
 //! # Layout
-//! - [`rules`]: compiling a field's rules at startup.
-//! - [`walk`]: checking and converting one body against them.
+//! - `rules.rs`: compiling a field's rules at startup.
+//! - `walk.rs`: checking and converting one body against them.
 
 use std::collections::BTreeMap;
 
