@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The API reference's curl examples, in the order the docs show them
-# (docs/src/step08-api.md includes them by anchor). A test runs this file
+# (docs/src/mongo-rest.md includes them by anchor). A test runs this file
 # against a fresh API and checks every `# → status` comment, so the docs
 # cannot drift from the API. Run it yourself against `make step08`:
 #

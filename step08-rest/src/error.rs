@@ -73,21 +73,17 @@ impl From<ApiClientError> for AppError {
 }
 
 impl std::fmt::Debug for AppError {
+    /// Prints the error and every `source()` below it, one per line, so that
+    /// the log names the root cause.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        error_chain(self, f)
+        writeln!(f, "{self}")?;
+        let mut current = std::error::Error::source(self);
+        while let Some(cause) = current {
+            writeln!(f, "Caused by:\n\t{cause}")?;
+            current = cause.source();
+        }
+        Ok(())
     }
-}
-
-/// Prints an error and every `source()` below it, one per line, so that
-/// the log names the root cause (both programs' errors print this way).
-pub fn error_chain(error: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    writeln!(f, "{error}")?;
-    let mut current = error.source();
-    while let Some(cause) = current {
-        writeln!(f, "Caused by:\n\t{cause}")?;
-        current = cause.source();
-    }
-    Ok(())
 }
 
 impl AppError {

@@ -59,24 +59,6 @@ pub struct SettingsError {
     reason: &'static str,
 }
 
-/// The two readers both programs' settings are made of, over one lookup:
-/// `text(name, default)`, and `number(name, default, min, max)` which
-/// refuses anything but a whole number in range, naming the setting.
-#[allow(clippy::type_complexity)]
-pub fn readers<'a>(
-    get: &'a impl Fn(&str) -> Option<String>,
-) -> (impl Fn(&str, &str) -> String + 'a, impl Fn(&'static str, u64, u64, u64) -> Result<u64, SettingsError> + 'a) {
-    let text = move |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
-    let number = move |name: &'static str, default: u64, min: u64, max: u64| match get(name) {
-        None => Ok(default),
-        Some(value) => match value.trim().parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(SettingsError { name, value, reason: "expected a whole number in range" }),
-        },
-    };
-    (text, number)
-}
-
 impl Settings {
     /// Reads the settings from the environment, applying the defaults.
     pub fn from_env() -> Result<Self, SettingsError> {
@@ -85,7 +67,16 @@ impl Settings {
 
     /// Reads the settings from any name → value lookup (the tests use a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let (text, number) = readers(&get);
+        let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
+        let number = |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, SettingsError> {
+            match get(name) {
+                None => Ok(default),
+                Some(value) => match value.trim().parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(SettingsError { name, value, reason: "expected a whole number in range" }),
+                },
+            }
+        };
         let secret_key = text("SECRET_KEY", DEVELOPMENT_SECRET);
         if secret_key.len() < 32 {
             return Err(SettingsError {

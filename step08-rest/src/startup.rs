@@ -44,23 +44,24 @@ impl Application {
             log::warn!("SECRET_KEY is not set: using the development key. Set SECRET_KEY in production.");
         }
         let db = Db::connect(&settings).await?;
-        let indexes = db.clone();
-        ensure_indexes(move || {
-            let db = indexes.clone();
-            async move { db.ensure_indexes().await }
-        })
-        .await;
+        if let Err(e) = db.ensure_indexes().await {
+            log::warn!("cannot create the indexes yet ({e}); retrying every {INDEX_RETRY:?} in the background");
+            let db = db.clone();
+            actix_web::rt::spawn(async move {
+                loop {
+                    actix_web::rt::time::sleep(INDEX_RETRY).await;
+                    if db.ensure_indexes().await.is_ok() {
+                        log::info!("indexes created");
+                        break;
+                    }
+                }
+            });
+        }
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let host = settings.host.clone();
         let server = run(listener, db, settings)?;
         Ok(Self { host, port, server })
-    }
-
-    /// Wraps a server bound to `host:port` (the API program is built into
-    /// an `Application` too).
-    pub(crate) fn new(host: String, port: u16, server: Server) -> Self {
-        Self { host, port, server }
     }
 
     /// The port actually bound.
@@ -76,28 +77,6 @@ impl Application {
     /// Serves until the process is stopped (Ctrl-C stops it gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-/// Creates the indexes with `ensure`, or, while MongoDB is down, keeps
-/// retrying every [`INDEX_RETRY`] in the background so that the program
-/// starts (and serves its 503s) anyway.
-pub(crate) async fn ensure_indexes<F, Fut>(ensure: F)
-where
-    F: Fn() -> Fut + 'static,
-    Fut: std::future::Future<Output = mongodb::error::Result<()>>,
-{
-    if let Err(e) = ensure().await {
-        log::warn!("cannot create the indexes yet ({e}); retrying every {INDEX_RETRY:?} in the background");
-        actix_web::rt::spawn(async move {
-            loop {
-                actix_web::rt::time::sleep(INDEX_RETRY).await;
-                if ensure().await.is_ok() {
-                    log::info!("indexes created");
-                    break;
-                }
-            }
-        });
     }
 }
 

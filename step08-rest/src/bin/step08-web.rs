@@ -10,7 +10,7 @@ async fn main() -> anyhow::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let settings = Settings::from_env()?;
     let app = Application::build(settings).await?;
-    log::info!("step08-web listening on http://{}", app.address());
+    log::info!("{} listening on http://{}", env!("CARGO_BIN_NAME"), app.address());
     app.run_until_stopped().await?;
     Ok(())
 }

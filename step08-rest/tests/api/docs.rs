@@ -1,5 +1,5 @@
 //! The API reference's curl examples (`examples/api.sh`, included in
-//! `docs/src/step08-api.md`) run against a fresh API, and every command
+//! `docs/src/mongo-rest.md`) run against a fresh API, and every command
 //! answers with the status its `# → NNN` comment promises.
 
 use std::{path::Path, process::Command};

@@ -2,7 +2,7 @@
 //! [`spawn_api`] the REST API alone, [`spawn_app`] the API and the web front
 //! in front of it. [`TestApp`] talks to the web front like a browser
 //! (cookies kept, redirects not followed: tests inspect them); [`TestApi`]
-//! talks JSON to the API.
+//! talks JSON to the API (mongo-rest's test client, shared).
 
 use std::{cell::RefCell, collections::HashMap, sync::Arc, time::Duration};
 
@@ -10,13 +10,10 @@ use mongodb::{
     bson::{doc, oid::ObjectId, DateTime, Document},
     Client, Database,
 };
-use serde_json::Value;
-use step08_rest::{
-    api::{self, settings::ApiSettings},
-    settings::Settings,
-    startup::Application,
-};
+use step08_rest::{settings::Settings, startup::Application};
 use tokio::{net::TcpListener, sync::watch};
+
+pub use crate::client::TestApi;
 
 /// The server the tests use: the development database.
 pub fn mongodb_uri() -> String {
@@ -117,173 +114,29 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
-/// A running API and its own database.
-pub struct TestApi {
-    /// `http://127.0.0.1:<port>`.
-    pub address: String,
-    /// The API's database (dropped with the `TestApi`, unless a `TestApp`
-    /// owns it).
-    pub db: Database,
-    db_name: Option<String>,
-    client: awc::Client,
-}
-
-/// A JSON response, read whole.
-pub struct Json {
-    pub status: u16,
-    pub headers: awc::http::header::HeaderMap,
-    /// The body as JSON (`Null` when empty).
-    pub body: Value,
-}
-
-impl Json {
-    /// Asserts the status, printing the body when it differs.
-    #[track_caller]
-    pub fn assert_status(&self, status: u16) -> &Self {
-        assert_eq!(self.status, status, "unexpected status; body:\n{:#}", self.body);
-        self
-    }
-
-    /// A header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The ETag header without quotes.
-    pub fn etag(&self) -> String {
-        self.header("etag").expect("an ETag header").trim_matches('"').to_owned()
-    }
-
-    /// Asserts Eve's error envelope with this status, and that the message
-    /// contains `text`.
-    #[track_caller]
-    pub fn assert_error(&self, status: u16, text: &str) -> &Self {
-        self.assert_status(status);
-        assert_eq!(self.body["_status"], "ERR", "{:#}", self.body);
-        assert_eq!(self.body["_error"]["code"], status, "{:#}", self.body);
-        let message = self.body["_error"]["message"].as_str().unwrap_or_default();
-        assert!(message.contains(text), "{text:?} not in error message {message:?}");
-        self
-    }
-}
-
-/// The API on the reddit domain.
+/// The API on the reddit domain (what `step08-api` serves).
 pub async fn spawn_api() -> TestApi {
     spawn_api_with(|_| {}).await
 }
 
 /// The API with settings adjusted by `adjust` (port 0 and a fresh database
 /// are set before it runs).
-pub async fn spawn_api_with(adjust: impl FnOnce(&mut ApiSettings)) -> TestApi {
+pub async fn spawn_api_with(adjust: impl FnOnce(&mut mongo_rest::Settings)) -> TestApi {
     let _ = env_logger::builder().is_test(true).try_init();
-    let mut settings = ApiSettings::from_lookup(|_| None).expect("default settings");
+    let mut settings = mongo_rest::Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
+    settings.domain = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("domains/reddit.toml");
     settings.mongodb_uri = mongodb_uri();
     let own_db = format!("test_step08_api_{}", uuid::Uuid::new_v4().simple());
     settings.mongodb_db = own_db.clone();
     settings.db_timeout = Duration::from_millis(1_500);
     adjust(&mut settings);
     // Only a database this function named is dropped by the `TestApi`.
-    let db_name = (settings.mongodb_db == own_db).then_some(own_db);
-    let name = settings.mongodb_db.clone();
-    let app = api::startup::build(settings).await.expect("the API builds");
+    let (name, owned) = (settings.mongodb_db.clone(), settings.mongodb_db == own_db);
+    let app = mongo_rest::Application::build(settings).await.expect("the API builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = Client::with_uri_str(mongodb_uri()).await.expect("a MongoDB client");
-    TestApi {
-        address,
-        db: client.database(&name),
-        db_name,
-        client: awc::Client::builder().disable_redirects().timeout(Duration::from_secs(60)).finish(),
-    }
-}
-
-impl TestApi {
-    /// Any request: method, path (with query), extra headers, JSON body.
-    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Json {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
-        let mut request = self.client.request(method, format!("{}{path}", self.address));
-        for (name, value) in headers {
-            request = request.insert_header((*name, *value));
-        }
-        let response = match body {
-            Some(body) => request.send_json(body).await,
-            None => request.send().await,
-        };
-        let mut response = response.expect("the request is sent");
-        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("a body");
-        Json {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes)
-                    .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
-            },
-        }
-    }
-
-    /// A raw request with a body of any content type (the body is returned
-    /// as JSON, since the API answers JSON even to bad requests).
-    pub async fn raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Json {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("a method");
-        let mut response = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .insert_header(("content-type", content_type))
-            .send_body(body)
-            .await
-            .expect("the request is sent");
-        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("a body");
-        Json {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
-    }
-
-    /// `GET path`.
-    pub async fn get(&self, path: &str) -> Json {
-        self.request("GET", path, &[], None).await
-    }
-
-    /// `POST path` with a JSON body.
-    pub async fn post(&self, path: &str, body: &Value) -> Json {
-        self.request("POST", path, &[], Some(body)).await
-    }
-
-    /// Inserts documents straight into a collection (as `datasets import`
-    /// would), returning their ids in order.
-    pub async fn seed(&self, collection: &str, docs: Vec<Document>) -> Vec<ObjectId> {
-        let result = self.db.collection::<Document>(collection).insert_many(docs).await.expect("documents inserted");
-        let mut ids: Vec<(usize, ObjectId)> =
-            result.inserted_ids.into_iter().map(|(i, id)| (i, id.as_object_id().expect("an ObjectId"))).collect();
-        ids.sort_by_key(|(i, _)| *i);
-        ids.into_iter().map(|(_, id)| id).collect()
-    }
-}
-
-impl Drop for TestApi {
-    fn drop(&mut self) {
-        if let Some(name) = self.db_name.take() {
-            drop_database(name);
-        }
-    }
-}
-
-/// Drops a database from a fresh runtime (the test's own cannot be used
-/// from `Drop`), even when the test failed.
-fn drop_database(name: String) {
-    let _ = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        runtime.block_on(async {
-            if let Ok(client) = Client::with_uri_str(mongodb_uri()).await {
-                let _ = client.database(&name).drop().await;
-            }
-        });
-    })
-    .join();
+    TestApi::new(address, &name, owned).await
 }
 
 impl TestApp {
@@ -377,7 +230,18 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        drop_database(self.db_name.clone());
+        // Drop the test's database even when the test failed. The client of
+        // the test's runtime cannot be used from here: use a fresh one.
+        let name = self.db_name.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(client) = Client::with_uri_str(mongodb_uri()).await {
+                    let _ = client.database(&name).drop().await;
+                }
+            });
+        })
+        .join();
     }
 }
 

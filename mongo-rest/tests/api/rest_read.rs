@@ -6,7 +6,7 @@
 use mongodb::bson::{doc, DateTime, Document};
 use serde_json::{json, Value};
 
-use crate::helpers::{post, spawn_api, TestApi};
+use crate::helpers::{post, spawn_api, spawn_api_with, TestApi};
 
 /// 60 posts with scores 1..=60; titles say their score ("post 7"), and every
 /// tenth is about flask.
@@ -80,7 +80,11 @@ async fn collection_pages_carry_eves_envelope_and_links() {
     let last = api.get("/posts?max_results=25&page=3").await;
     assert_eq!(last.body["_items"].as_array().unwrap().len(), 10);
     assert!(last.body["_links"].get("next").is_none());
+    assert!(last.body["_links"].get("last").is_none(), "as Eve: no `last` link on the last page");
     assert_eq!(last.body["_links"]["prev"]["href"], "posts?max_results=25&page=2");
+    let only = api.get("/posts?max_results=50&where=%7B%22score%22%3A%7B%22%24gt%22%3A30%7D%7D").await;
+    assert_eq!(only.body["_meta"]["total"], 30);
+    assert!(only.body["_links"].get("next").is_none() && only.body["_links"].get("last").is_none());
 
     let beyond = api.get("/posts?max_results=25&page=4").await;
     beyond.assert_status(200);
@@ -340,7 +344,8 @@ async fn unknown_and_malformed_ids_resources_and_urls_are_json_404s() {
 
 #[actix_web::test]
 async fn head_options_and_cors() {
-    let api = spawn_api().await;
+    let origin = "http://127.0.0.1:5000";
+    let api = spawn_api_with(|settings| settings.cors_origins = vec![origin.into()]).await;
     let ids = sixty_posts(&api).await;
     let head = api.request("HEAD", "/posts", &[], None).await;
     head.assert_status(200);
@@ -359,7 +364,6 @@ async fn head_options_and_cors() {
     not_allowed.assert_error(405, "DELETE");
     assert_eq!(not_allowed.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
 
-    let origin = "http://127.0.0.1:5000";
     let preflight = api
         .request(
             "OPTIONS",
@@ -419,7 +423,7 @@ async fn openapi_and_health_describe_the_running_api() {
     let spec = api.get("/openapi.json").await;
     spec.assert_status(200);
     assert!(spec.body["openapi"].as_str().unwrap().starts_with("3."));
-    assert_eq!(spec.body["info"]["title"], "reddit posts");
+    assert_eq!(spec.body["info"]["title"], "posts and tags");
     let health = api.get("/health").await;
     health.assert_status(200);
     assert_eq!(health.body, json!({ "status": "ok", "database": "up" }));

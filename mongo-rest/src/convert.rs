@@ -118,6 +118,31 @@ pub fn untyped(value: &Value) -> Bson {
     }
 }
 
+/// A TOML value (from the domain file) as JSON, to go through the same
+/// conversion as request bodies. TOML's own dates are refused: Eve's dates
+/// are RFC 1123 strings, and one spelling keeps the file unambiguous.
+pub fn toml_to_json(value: &toml::Value) -> Result<Value, String> {
+    Ok(match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map(Value::Number).ok_or_else(|| format!("{f} is not a JSON number"))?
+        }
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => {
+            return Err(format!("{d}: write dates as RFC 1123 strings (\"Tue, 02 Apr 2013 10:29:13 GMT\")"))
+        }
+        toml::Value::Array(items) => Value::Array(items.iter().map(toml_to_json).collect::<Result<_, _>>()?),
+        toml::Value::Table(table) => {
+            let mut map = serde_json::Map::new();
+            for (key, value) in table {
+                map.insert(key.clone(), toml_to_json(value)?);
+            }
+            Value::Object(map)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,26 @@ pub enum ApiError {
     /// A malformed request: a bad query parameter, a body that is not JSON (400).
     #[error("{0}")]
     BadRequest(String),
+    /// A `where`, `sort`, `projection` or `embedded` the API refuses (400);
+    /// the message names the mistake.
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    /// A body that is not valid JSON (400).
+    #[error("the body is not valid JSON: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// A query string that cannot be read as `name=value` pairs (400).
+    #[error("invalid query string: {0}")]
+    InvalidQueryString(#[source] actix_web::error::QueryPayloadError),
+    /// A query the database itself refuses (400): BadValue, or a `$regex`
+    /// that Rust's regex crate accepted but the server's engine does not.
+    #[error("the database refused the query: {reason}")]
+    RefusedQuery {
+        /// The server's reason, shown to the client.
+        reason: String,
+        /// The driver's error.
+        #[source]
+        source: mongodb::error::Error,
+    },
     /// No such resource or document (404).
     #[error("{0}")]
     NotFound(String),
@@ -80,35 +100,43 @@ pub enum ApiError {
     /// Any other database failure (500, logged, not shown).
     #[error("database error")]
     Database(#[source] mongodb::error::Error),
+    /// A fault of the server's own data, such as a corrupt oplog counter
+    /// (500; the cause is logged, not shown).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<mongodb::error::Error> for ApiError {
     fn from(e: mongodb::error::Error) -> Self {
-        if crate::db::is_unavailable(&e) {
+        use mongodb::error::ErrorKind;
+        if is_unavailable(&e) {
             ApiError::DatabaseUnavailable(e)
-        } else if matches!(&*e.kind, mongodb::error::ErrorKind::Command(c) if c.code == 50) {
-            // MaxTimeMSExpired: the query hit `store::QUERY_TIME_LIMIT`.
-            ApiError::QueryTimeout
-        } else if let mongodb::error::ErrorKind::Command(c) = &*e.kind {
+        } else if is_duplicate_key(&e) {
+            // Before the command arm below: inside a transaction a duplicate
+            // arrives as a command error with code 11000.
+            ApiError::Conflict("duplicate key: a document with this unique value already exists".into())
+        } else if let ErrorKind::Command(c) = &*e.kind {
             match c.code {
+                // MaxTimeMSExpired: the query hit `store::QUERY_TIME_LIMIT`.
+                50 => ApiError::QueryTimeout,
                 // BadValue, or a `$regex` that Rust's regex crate accepted
                 // but the server's engine does not: the client's query, so
                 // a 400 with the server's reason, not a 500.
-                2 | 51091 => ApiError::BadRequest(format!("the database refused the query: {}", c.message)),
+                2 | 51091 => ApiError::RefusedQuery { reason: c.message.clone(), source: e },
                 _ => ApiError::Database(e),
             }
-        } else if is_duplicate_key(&e) {
-            ApiError::Conflict("duplicate key: a document with this unique value already exists".into())
         } else {
             ApiError::Database(e)
         }
     }
 }
 
-impl From<QueryError> for ApiError {
-    fn from(e: QueryError) -> Self {
-        ApiError::BadRequest(e.to_string())
-    }
+/// Whether an error means "MongoDB cannot be reached" (answered with 503)
+/// rather than "the query failed" (500).
+pub fn is_unavailable(e: &mongodb::error::Error) -> bool {
+    use mongodb::error::ErrorKind;
+    matches!(*e.kind, ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. })
+        || e.contains_label("RetryableWriteError")
 }
 
 /// Whether a write failed on a unique index (code 11000), also inside a
@@ -126,14 +154,30 @@ pub fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
 impl std::fmt::Debug for ApiError {
     /// The error and its `source()` chain, one per line, for the log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::error::error_chain(self, f)
+        error_chain(self, f)
     }
+}
+
+/// Prints an error and every `source()` below it, one per line, so that
+/// the log names the root cause.
+fn error_chain(error: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    writeln!(f, "{error}")?;
+    let mut current = error.source();
+    while let Some(cause) = current {
+        writeln!(f, "Caused by:\n\t{cause}")?;
+        current = cause.source();
+    }
+    Ok(())
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_)
+            | ApiError::Query(_)
+            | ApiError::InvalidJson(_)
+            | ApiError::InvalidQueryString(_)
+            | ApiError::RefusedQuery { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -143,7 +187,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::QueryTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::DatabaseUnavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -151,7 +195,7 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let message = match self {
             ApiError::DatabaseUnavailable(_) => "the database is unavailable; try again in a moment".to_string(),
-            ApiError::Database(_) => "internal error; it has been logged".to_string(),
+            ApiError::Database(_) | ApiError::Internal(_) => "internal error; it has been logged".to_string(),
             other => other.to_string(),
         };
         if status.is_server_error() {
@@ -212,4 +256,47 @@ pub fn json_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_w
     let res = ServiceResponse::new(req, response.set_body(body)).map_into_boxed_body().map_into_right_body::<B>();
     let res: ServiceResponse<EitherBody<B, BoxBody>> = res;
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+#[cfg(test)]
+mod tests {
+    use mongodb::{
+        bson::doc,
+        error::{CommandError, Error, ErrorKind},
+    };
+
+    use super::*;
+
+    /// A command error as the server sends it.
+    fn command_error(code: i32, name: &str, message: &str) -> Error {
+        let error: CommandError =
+            mongodb::bson::from_document(doc! { "code": code, "codeName": name, "errmsg": message }).unwrap();
+        Error::from(ErrorKind::Command(error))
+    }
+
+    #[test]
+    fn a_duplicate_key_command_error_is_a_409_not_a_500() {
+        // How a unique index refuses a write inside a transaction.
+        let duplicate = command_error(11000, "DuplicateKey", "E11000 duplicate key error collection: t.posts");
+        assert!(is_duplicate_key(&duplicate));
+        let error = ApiError::from(duplicate);
+        assert!(matches!(error, ApiError::Conflict(_)), "{error:?}");
+        assert_eq!(error.status_code(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn command_errors_map_to_the_status_their_code_means() {
+        let status = |code, name| ApiError::from(command_error(code, name, "why")).status_code();
+        assert_eq!(status(50, "MaxTimeMSExpired"), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(status(2, "BadValue"), StatusCode::BAD_REQUEST);
+        // A client-side error keeps the driver's error as its source.
+        let refused = ApiError::from(command_error(2, "BadValue", "bad regex"));
+        assert_eq!(refused.to_string(), "the database refused the query: bad regex");
+        assert!(std::error::Error::source(&refused).is_some());
+        assert_eq!(status(51091, "Location51091"), StatusCode::BAD_REQUEST);
+        assert_eq!(status(14, "TypeMismatch"), StatusCode::INTERNAL_SERVER_ERROR);
+        let internal = ApiError::Internal("the oplog counter \"oplog\" is not a whole number".into());
+        assert_eq!(internal.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(format!("{internal:?}").contains("oplog counter"), "the cause is logged");
+    }
 }

@@ -1,4 +1,4 @@
-//! The REST API's writes on the reddit domain: `POST` (one document and
+//! The REST API's writes on the test domain's posts and tags: `POST` (one document and
 //! bulk), validation (422), uniqueness (422 from the validator, 409 from a
 //! unique index), `PATCH`/`PUT`/`DELETE` with `If-Match` (428, 412), the
 //! race of concurrent editors, the oplog every write leaves, Eve's
@@ -110,7 +110,7 @@ async fn post_creates_a_document_with_defaults_keywords_and_meta_fields() {
     assert_eq!(doc.get_str("_etag"), Ok(etag.as_str()));
     let created = *doc.get_datetime("_created").expect("_created stored");
     assert_eq!(doc.get_datetime("_updated"), Ok(&created));
-    assert_eq!(response.body["_created"], step08_rest::api::convert::rfc1123(created));
+    assert_eq!(response.body["_created"], mongo_rest::convert::rfc1123(created));
     assert_eq!(count(&api, "oplog").await, 1);
 
     let read = api.get(&format!("/posts/{id}")).await;
@@ -589,6 +589,23 @@ async fn oplog_positions_follow_commit_order_without_gaps_under_concurrent_write
     let after = urlencoding::encode(r#"{"seq": {"$gt": 6}}"#).into_owned();
     let rest = api.get(&format!("/oplog?where={after}")).await;
     assert_eq!(rest.body["_meta"]["total"], 3);
+}
+
+#[actix_web::test]
+async fn a_corrupt_oplog_counter_is_a_server_fault_and_writes_nothing() {
+    let api = spawn_api().await;
+    // Someone else wrote the counter as a double: `$inc` works on it, but
+    // positions are whole numbers. No client can fix that: 500, not 409.
+    let counters = api.db.collection::<Document>("counters");
+    counters.update_one(doc! { "_id": "oplog" }, doc! { "$set": { "seq": 2.5 } }).upsert(true).await.unwrap();
+    let refused = api.post("/posts", &new_post("t3_corrupt", "Corrupt counter")).await;
+    refused.assert_error(500, "internal error");
+    assert!(!refused.body.to_string().contains("counter"), "the cause is logged, not shown: {:#}", refused.body);
+    assert_eq!((count(&api, "posts").await, count(&api, "oplog").await), (0, 0));
+    // A counter that is not a number at all: the server refuses the `$inc`.
+    counters.update_one(doc! { "_id": "oplog" }, doc! { "$set": { "seq": "x" } }).await.unwrap();
+    api.post("/posts", &new_post("t3_corrupt", "Corrupt counter")).await.assert_error(500, "internal error");
+    assert_eq!(count(&api, "posts").await, 0);
 }
 
 #[actix_web::test]
