@@ -17,7 +17,7 @@ export CARGO ?= cargo
 # The build `make step08` runs: dev (debug) or release.
 export CARGO_PROFILE ?= dev
 
-.PHONY: help run test check fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 diff bench docs clean
+.PHONY: help run test check api-fuzz fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 diff bench docs clean
 
 help: ## List the targets
 	@if [ -t 1 ]; then bold=$$(printf '\033[1m'); plain=$$(printf '\033[0m'); fi; \
@@ -38,7 +38,10 @@ test: db ## Run every test (starts the development database if needed) and valid
 	$(BROWSER_TESTS) $(CARGO) test --workspace
 	@scripts/check-compose.sh
 
-check: fmt-check clippy test docs-check ## What CI runs: fmt check, clippy with -D warnings, every test, the guide's links
+check: fmt-check clippy test api-fuzz docs-check ## What CI runs: fmt check, clippy -D warnings, every test, the OpenAPI fuzz, the guide's links
+
+api-fuzz: db ## The REST engine against its OpenAPI document: schemathesis (pinned), no 5xx, no contradiction
+	@scripts/api-fuzz.sh
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make api-fuzz`: the REST engine against its own OpenAPI document.
+# schemathesis (an OpenAPI-driven tester, pinned, installed once into the
+# per-user tool cache; see scripts/tools.sh) generates requests from
+# /openapi.json of mongo-rest's test domain, served on port 0 with a database
+# of its own, and fails on any 5xx and on any answer the document does not
+# allow. The run is the ignored test `openapi_fuzz` of mongo-rest's tests,
+# bounded in examples and time (see mongo-rest/tests/api/openapi_fuzz.rs).
+# Where schemathesis cannot be installed (no python3, no venv, no PyPI), it
+# says why and skips.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/scripts/tools.sh"
+VERSION="4.32.5"
+if ! bin=$(python_tool schemathesis "$VERSION" 2>/tmp/api-fuzz.$$); then
+  echo "api-fuzz: SKIPPED, the OpenAPI document is not checked: $(tail -n 1 /tmp/api-fuzz.$$)"
+  rm -f /tmp/api-fuzz.$$
+  exit 0
+fi
+rm -f /tmp/api-fuzz.$$
+cd "$ROOT"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p mongo-rest --test api openapi_fuzz -- --ignored --nocapture 2>&1 | tee "$log"
+# A filter that matched no test would pass without checking anything.
+grep -q "test result: ok. 1 passed" "$log" || { echo "api-fuzz: the openapi_fuzz test did not run"; exit 1; }
