@@ -362,16 +362,20 @@ fn where_value(kind: Option<FieldType>) -> Value {
 
 /// The shared schemas of `where` values, recursive as the checker is: a
 /// scalar, a list of values (an exact match, or `$in`'s candidates, each
-/// converted the same way) or a sub-document (matched exactly, as it is,
+/// converted the same way) or a sub-document (matched exactly, as it is),
 /// whose keys may not start with `$` nor hold NUL: `propertyNames`, which
-/// OpenAPI 3.0 leaves out of its subset of JSON Schema but tools read).
+/// OpenAPI 3.0 leaves out of its subset of JSON Schema but tools read.
 /// Ids and dates must parse; any other scalar is compared as it is (a
 /// string with a number field simply matches nothing).
 pub(super) fn where_value_schemas() -> Vec<(String, Value)> {
     let value = |scalar: Value, name: &str| {
         json!({
             "nullable": true,
-            "anyOf": [scalar, { "type": "array", "items": { "$ref": schema_ref(name) } }, { "$ref": schema_ref("WhereObject") }],
+            "anyOf": [
+                scalar,
+                { "type": "array", "items": { "$ref": schema_ref(name) } },
+                { "$ref": schema_ref("WhereObject") },
+            ],
         })
     };
     let any_scalar = json!({ "anyOf": [{ "type": "string" }, { "type": "number" }, { "type": "boolean" }] });
@@ -499,8 +503,9 @@ pub(super) fn aggregation_parameter(name: &str, param: &Param) -> Value {
     let not_dollar = "^(?!\\$)";
     let (mut schema, note) = match param.kind {
         FieldType::List => (
-            json!({ "type": "array", "items": { "type": "string", "pattern": not_dollar } }),
-            "Comma-separated; values may not start with `$`.",
+            // Items are trimmed before the check, so a blank before the `$` counts for nothing.
+            json!({ "type": "array", "items": { "type": "string", "pattern": "^(?!\\s*\\$)" } }),
+            "Comma-separated; values (trimmed) may not start with `$`.",
         ),
         FieldType::String => (json!({ "type": "string", "pattern": not_dollar }), "May not start with `$`."),
         FieldType::Dict => (json!({ "type": "string" }), "Dict parameters are not supported: giving one answers 400."),
@@ -513,6 +518,8 @@ pub(super) fn aggregation_parameter(name: &str, param: &Param) -> Value {
         schema["maximum"] = max;
     }
     if let Some(max) = param.maxlength {
+        // Teaching shortcut: the API drops blank list items before it
+        // counts them (`a,,b` is two), which `maxItems` cannot say.
         let key = if param.kind == FieldType::List { "maxItems" } else { "maxLength" };
         schema[key] = json!(max);
     }
