@@ -13,7 +13,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::helpers::{post, spawn_api};
+use serde_json::json;
+
+use crate::helpers::spawn_api;
 
 /// The seed of schemathesis' generator, fixed so that a failure reproduces.
 const SEED: &str = "20261201";
@@ -31,9 +33,24 @@ async fn schemathesis_finds_nothing_the_document_does_not_say() {
     let program = std::env::var("SCHEMATHESIS")
         .expect("set SCHEMATHESIS to the schemathesis program (make api-fuzz does), e.g. ~/.venv/bin/schemathesis");
     let api = spawn_api().await;
-    // A few real posts, so that reads of the collection return items to
-    // check against the schemas (generated ids mostly answer 404).
-    api.seed("posts", (0..3).map(|i| post(&format!("fuzzed post {i}"), i * 10, i, 0, i)).collect()).await;
+    // A few real posts and a tag, written through the API so that they
+    // follow the domain's rules, so that reads return items to check
+    // against the schemas (generated ids mostly answer 404).
+    for i in 0..3 {
+        let body = json!({
+            "name": format!("t3_fuzz{i}"),
+            "author": "tester",
+            "title": format!("fuzzed post {i}"),
+            "created_utc": "Tue, 02 Apr 2013 10:29:13 GMT",
+            "score": i * 10,
+        });
+        let created = api.post("/posts", &body).await;
+        created.assert_status(201);
+        if i == 0 {
+            let tag = json!({ "user": "tester", "post_id": created.body["_id"], "tag": "fuzz" });
+            api.post("/tags", &tag).await.assert_status(201);
+        }
+    }
 
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml");
     let schema = format!("{}/openapi.json", api.address);
