@@ -51,6 +51,11 @@ const OBJECT_ID_PATTERN: &str = "^[0-9a-f]{24}$";
 /// An RFC 1123 date, as every date travels.
 const DATE_EXAMPLE: &str = "Tue, 02 Apr 2013 10:29:13 GMT";
 
+/// A date as clients write it, without the weekday, days 01 to 28 so that
+/// every match is a real date, years 1970 to 2099.
+const DATE_PATTERN: &str = "^(0[1-9]|1[0-9]|2[0-8]) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \
+                            (19[7-9][0-9]|20[0-9][0-9]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] GMT$";
+
 /// The tag of the endpoints that are not resources (`/`, `/health`, `/openapi.json`).
 const API_TAG: &str = "api";
 
@@ -61,6 +66,7 @@ const AGGREGATIONS_TAG: &str = "aggregations";
 pub fn document(store: &Store, aggregations: &Aggregations) -> Value {
     let mut paths = Map::new();
     let mut schemas = shared_schemas();
+    schemas.extend(paths::where_value_schemas());
     let mut tags = vec![json!({ "name": API_TAG, "description": "The service itself: home, health, this document." })];
 
     paths.insert("/".into(), home_path());

@@ -3,12 +3,15 @@
 
 use serde_json::{json, Map, Value};
 
-use super::schemas::{date_note, embeddable, error_response_name, scalar_schema};
+use super::schemas::{date_note, date_schema, embeddable, error_response_name, scalar_schema};
 use super::*;
 use crate::{
     convert::toml_to_json,
-    domain::{Aggregation, FieldType, Method, Param, Resource},
-    query::{FIELD_OPERATORS, LOGICAL_OPERATORS, MAX_PROJECTION_KEYS, MAX_SORT_KEYS, MAX_WHERE_LEN},
+    domain::{Aggregation, FieldType, Method, Param, Resource, META_FIELDS},
+    query::{
+        FIELD_OPERATORS, LOGICAL_OPERATORS, MAX_LIST_ITEMS, MAX_PROJECTION_KEYS, MAX_SORT_KEYS, MAX_WHERE_DEPTH,
+        MAX_WHERE_LEN,
+    },
     store::Served,
 };
 
@@ -266,12 +269,10 @@ pub(super) fn responses((status, success): (&str, Value), errors: &[u16]) -> Val
 
 // --- parameters --------------------------------------------------------------
 
-/// A field name as `sort` and `where`'s Python syntax write it: letters,
-/// digits, `_` and dots (no `$`).
-const FIELD_PATTERN: &str = r"[A-Za-z0-9_][A-Za-z0-9_.]*";
-
-/// `where=`, naming the fields this resource lets clients filter on, the
-/// operators it accepts, and an example of each syntax.
+/// `where=`, as JSON content whose schema names only the fields this
+/// resource lets clients filter on (`additionalProperties: false`), each
+/// compared with a value of its type or with an object of operators. The
+/// Python syntax, which is not JSON, is said in the description only.
 pub(super) fn where_parameter(def: &Resource) -> Value {
     let fields = filter_fields(def);
     let regex = if def.regex_filters.is_empty() {
@@ -280,49 +281,153 @@ pub(super) fn where_parameter(def: &Resource) -> Value {
         format!("`$regex` (with `$options` from `imsx`) only on: {}.", def.regex_filters.join(", "))
     };
     let description = format!(
-        "A filter, in one of two syntaxes. MongoDB JSON: an object of field → value (equality) or field →          {{operator: operand}}, with the field operators {} and the logical operators {} (each over a list          of filters). Python syntax: comparisons `==`, `!=`, `>`, `>=`, `<`, `<=`, `in [..]`, `not in [..]`,          combined with `and`, `or`, `not` and parentheses; values are strings in quotes, numbers, `True`,          `False`, `None`, lists, `ObjectId(\"<24 hex>\")` and `datetime(y, m, d[, h, mi, s])`. Fields: {}.          {regex} Ids are 24-hex strings and dates RFC 1123 strings, converted by the field's type. At most          {MAX_WHERE_LEN} characters and 20 levels of nesting; anything else is a 400 naming the problem.",
-        FIELD_OPERATORS.join(", "),
-        LOGICAL_OPERATORS.join(", "),
-        fields.join(", "),
+        "A filter; blank or absent is no filter. MongoDB JSON, as the schema says: an object of field → value \
+         (equality) or field → {{operator: operand}}, combined with {logical} (each a list of such objects). \
+         The schema names equality, `$gt`/`$lt`, `$ne`, `$in` and `$exists`; the API also accepts the field \
+         operators {operators}, logical operators nested up to the depth limit, and lists of at most {MAX_LIST_ITEMS} items. \
+         Eve's Python syntax is accepted too (not JSON, so not in the schema): comparisons `==`, `!=`, `>`, \
+         `>=`, `<`, `<=`, `in [..]`, `not in [..]`, combined with `and`, `or`, `not` and parentheses; values \
+         are strings in quotes, numbers, `True`, `False`, `None`, lists, `ObjectId(\"<24 hex>\")` and \
+         `datetime(y, m, d[, h, mi, s])`, as in `score > 50 and author == \"x\"`. Fields: {fields}. {regex} \
+         Ids are 24-hex strings and dates RFC 1123 strings, converted by the field's type. At most \
+         {MAX_WHERE_LEN} characters and {MAX_WHERE_DEPTH} levels of nesting; anything else is a 400 naming \
+         the problem.",
+        logical = LOGICAL_OPERATORS.join(", "),
+        operators = FIELD_OPERATORS.join(", "),
+        fields = fields.join(", "),
     );
     let field = fields.iter().find(|f| !f.starts_with('_')).map_or("_id", String::as_str);
+    let mut parameter = json_query_parameter("where", &description, where_schema(def, &fields));
     let mut examples = json!({
-        "json": { "summary": "MongoDB JSON", "value": format!("{{\"{field}\": {{\"$exists\": true}}}}") },
-        "python": { "summary": "Python syntax", "value": format!("{field} != None and _created > datetime(2013, 1, 1)") },
+        "exists": { "summary": "A field is there", "value": { field: { "$exists": true } } },
     });
     if let Some(regex_field) = def.regex_filters.iter().find(|f| *f != "*") {
         examples["regex"] = json!({
             "summary": "A case-insensitive regex",
-            "value": format!("{{\"{regex_field}\": {{\"$regex\": \"^flask\", \"$options\": \"i\"}}}}"),
+            "value": { regex_field: { "$regex": "^flask", "$options": "i" } },
         });
     }
-    let mut parameter =
-        query_parameter("where", &description, json!({ "type": "string", "minLength": 0, "maxLength": MAX_WHERE_LEN }));
-    parameter["examples"] = examples;
+    parameter["content"]["application/json"]["examples"] = examples;
     parameter
 }
 
-/// `sort=`, with the resource's default: the pattern of both syntaxes.
+/// The schema of a `where` object: every filterable field and its
+/// condition, nothing else. It describes a part of what the API accepts,
+/// small enough that a generated filter stays under [`MAX_WHERE_LEN`]
+/// characters: equality, a range, `$ne`, `$in` and `$exists`; the other
+/// operators, `$and`/`$or`/`$nor` and the list limits are in the description.
+pub(super) fn where_schema(def: &Resource, fields: &[String]) -> Value {
+    let conditions: Map<String, Value> =
+        fields.iter().map(|name| (name.clone(), where_condition(def.field_type(name), def, name))).collect();
+    json!({ "type": "object", "properties": conditions, "additionalProperties": false })
+}
+
+/// What a field may be compared with: a value, or one of a few small
+/// objects of operators.
+fn where_condition(kind: Option<FieldType>, def: &Resource, name: &str) -> Value {
+    // A list matches a value against each of its items.
+    let kind = match (kind, def.field(name)) {
+        (Some(FieldType::List), Some(field)) => field.items.as_ref().map(|items| items.kind),
+        _ => kind,
+    };
+    let value = where_value(kind);
+    let operators = |properties: Value, required: &[&str]| {
+        let mut schema = json!({ "type": "object", "properties": properties, "additionalProperties": false });
+        if required.is_empty() {
+            schema["minProperties"] = json!(1);
+        } else {
+            schema["required"] = json!(required);
+        }
+        schema
+    };
+    json!({ "anyOf": [
+        value,
+        operators(json!({ "$gt": value, "$lt": value }), &[]),
+        operators(json!({ "$ne": value }), &["$ne"]),
+        operators(json!({ "$in": { "type": "array", "items": value } }), &["$in"]),
+        operators(json!({ "$exists": { "type": "boolean" } }), &["$exists"]),
+    ] })
+}
+
+/// A value `where` compares a field of this type with (see
+/// [`where_value_schemas`]).
+fn where_value(kind: Option<FieldType>) -> Value {
+    let name = match kind {
+        Some(FieldType::Objectid) => "WhereId",
+        Some(FieldType::Datetime) => "WhereDate",
+        _ => "WhereValue",
+    };
+    json!({ "$ref": schema_ref(name) })
+}
+
+/// The shared schemas of `where` values, recursive as the checker is: a
+/// scalar, a list of values (an exact match, or `$in`'s candidates, each
+/// converted the same way) or a sub-document (matched exactly, as it is),
+/// whose keys may not start with `$` nor hold NUL: `propertyNames`, which
+/// OpenAPI 3.0 leaves out of its subset of JSON Schema but tools read.
+/// Ids and dates must parse; any other scalar is compared as it is (a
+/// string with a number field simply matches nothing).
+pub(super) fn where_value_schemas() -> Vec<(String, Value)> {
+    let value = |scalar: Value, name: &str| {
+        json!({
+            "nullable": true,
+            "anyOf": [
+                scalar,
+                { "type": "array", "items": { "$ref": schema_ref(name) } },
+                { "$ref": schema_ref("WhereObject") },
+            ],
+        })
+    };
+    let any_scalar = json!({ "anyOf": [{ "type": "string" }, { "type": "number" }, { "type": "boolean" }] });
+    vec![
+        ("WhereValue".into(), value(any_scalar, "WhereValue")),
+        ("WhereId".into(), value(json!({ "type": "string", "pattern": OBJECT_ID_PATTERN }), "WhereId")),
+        ("WhereDate".into(), value(date_schema(), "WhereDate")),
+        (
+            "WhereObject".into(),
+            json!({
+                "type": "object",
+                "propertyNames": { "pattern": "^([^$\\u0000][^\\u0000]*)?$" },
+                "additionalProperties": { "$ref": schema_ref("WhereValue") },
+            }),
+        ),
+    ]
+}
+
+/// The names `sort` accepts, as a regex alternation.
+fn field_alternation(fields: &[String]) -> String {
+    let escaped: Vec<String> = fields.iter().map(|f| f.replace('.', r"\.")).collect();
+    format!("({})", escaped.join("|"))
+}
+
+/// `sort=`, with the resource's default. The pattern names one key of the
+/// fields syntax (a blank value is no `sort`); the description says the
+/// rest, which a regex cannot (at most five keys, none twice).
 pub(super) fn sort_parameter(def: &Resource) -> Value {
     let description = format!(
-        "The order: `a,-b` (a comma-separated list of fields, `-` for descending), or Eve's list          `[(\"a\", 1), (\"b\", -1)]` (JSON `[[\"a\", 1], [\"b\", -1]]` too), at most {MAX_SORT_KEYS} keys          among the fields `where` accepts, none twice, directions 1 or -1; `_id` is appended to break ties."
+        "The order; blank or absent is the resource's default. `a,-b` (a comma-separated list of fields, `-` \
+         for descending), or Eve's list `[(\"a\", 1), (\"b\", -1)]` (JSON `[[\"a\", 1], [\"b\", -1]]` too), at \
+         most {MAX_SORT_KEYS} keys among the fields `where` accepts, none twice, directions 1 or -1; `_id` is \
+         appended to break ties. The pattern describes a single key; the other forms are accepted as said here."
     );
     let default = def.default_sort.as_deref().unwrap_or("_id");
-    let pattern = format!(r"^\s*(-?{FIELD_PATTERN}(\s*,\s*-?{FIELD_PATTERN})*|\[.*\])\s*$");
+    // Spaces only (not `\s`): the API trims Unicode whitespace, and
+    // regex engines disagree on which control characters `\s` matches.
+    let pattern = format!("^ *(-?{})? *$", field_alternation(&filter_fields(def)));
     let mut parameter = query_parameter(
         "sort",
         &description,
         json!({ "type": "string", "maxLength": MAX_WHERE_LEN, "default": default, "pattern": pattern }),
     );
     parameter["examples"] = json!({
-        "fields": { "summary": "Fields, `-` for descending", "value": "-_created,_id" },
-        "list": { "summary": "Eve's list of pairs", "value": "[(\"_created\", -1)]" },
+        "field": { "summary": "A field, `-` for descending", "value": "-_created" },
     });
     parameter
 }
 
 /// `projection=`: a JSON object of field → 1 (only these) or field → 0
-/// (all but these), naming the hidden fields it can bring back.
+/// (all but these), naming the fields it may name: the schema's (hidden
+/// ones included) and the meta fields, which always come whatever they say.
 pub(super) fn projection_parameter(def: &Resource) -> Value {
     let hidden = if def.hidden_fields.is_empty() {
         String::new()
@@ -330,17 +435,25 @@ pub(super) fn projection_parameter(def: &Resource) -> Value {
         format!(" Hidden fields ({}) are returned only when a 1-projection names them.", def.hidden_fields.join(", "))
     };
     let description = format!(
-        "The fields to return, `{{\"title\": 1}}`, or to leave out, `{{\"selftext\": 0}}` (not both), at most \
-         {MAX_PROJECTION_KEYS}, as JSON of at most {MAX_WHERE_LEN} characters. The meta fields always come.{hidden}"
+        "The fields to return, `{{\"title\": 1}}`, or to leave out, `{{\"selftext\": 0}}` (not both: the \
+         schema's two branches), at most {MAX_PROJECTION_KEYS}, as JSON of at most {MAX_WHERE_LEN} characters; \
+         `true`/`false` stand for 1/0. The meta fields always come, whatever they are given.{hidden}"
     );
-    let flag = json!({ "oneOf": [{ "type": "integer", "enum": [0, 1] }, { "type": "boolean" }] });
+    let flag =
+        |n: u8| json!({ "oneOf": [{ "type": "integer", "enum": [n] }, { "type": "boolean", "enum": [n == 1] }] });
+    let any_flag = json!({ "oneOf": [{ "type": "integer", "enum": [0, 1] }, { "type": "boolean" }] });
+    let branch = |n: u8| {
+        let mut properties: Map<String, Value> = def.schema.keys().map(|name| (name.clone(), flag(n))).collect();
+        properties.extend(META_FIELDS.iter().map(|name| (name.to_string(), any_flag.clone())));
+        json!({
+            "type": "object",
+            "maxProperties": MAX_PROJECTION_KEYS,
+            "properties": properties,
+            "additionalProperties": false,
+        })
+    };
     let field = def.schema.keys().next().map_or("_id", String::as_str);
-    let schema = json!({
-        "type": "object",
-        "maxProperties": MAX_PROJECTION_KEYS,
-        "additionalProperties": flag,
-        "example": { field: 1 },
-    });
+    let schema = json!({ "anyOf": [branch(1), branch(0)], "example": { field: 1 } });
     json_query_parameter("projection", &description, schema)
 }
 
@@ -390,8 +503,9 @@ pub(super) fn aggregation_parameter(name: &str, param: &Param) -> Value {
     let not_dollar = "^(?!\\$)";
     let (mut schema, note) = match param.kind {
         FieldType::List => (
-            json!({ "type": "array", "items": { "type": "string", "pattern": not_dollar } }),
-            "Comma-separated; values may not start with `$`.",
+            // Items are trimmed before the check, so a blank before the `$` counts for nothing.
+            json!({ "type": "array", "items": { "type": "string", "pattern": "^(?!\\s*\\$)" } }),
+            "Comma-separated; values (trimmed) may not start with `$`.",
         ),
         FieldType::String => (json!({ "type": "string", "pattern": not_dollar }), "May not start with `$`."),
         FieldType::Dict => (json!({ "type": "string" }), "Dict parameters are not supported: giving one answers 400."),
@@ -404,6 +518,8 @@ pub(super) fn aggregation_parameter(name: &str, param: &Param) -> Value {
         schema["maximum"] = max;
     }
     if let Some(max) = param.maxlength {
+        // Teaching shortcut: the API drops blank list items before it
+        // counts them (`a,,b` is two), which `maxItems` cannot say.
         let key = if param.kind == FieldType::List { "maxItems" } else { "maxLength" };
         schema[key] = json!(max);
     }

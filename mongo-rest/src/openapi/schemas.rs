@@ -114,6 +114,8 @@ pub(super) fn field_schema(field: &Field, variant: Variant) -> Value {
             }
             None => json!({ "type": "object" }),
         },
+        // What a client writes must parse; what is read carries the weekday.
+        FieldType::Datetime if variant != Variant::Read => date_schema(),
         kind => scalar_schema(kind),
     };
     add_rules(&mut schema, field);
@@ -171,7 +173,8 @@ pub(super) fn embeddable(field: &Field) -> bool {
 pub(super) fn scalar_schema(kind: FieldType) -> Value {
     match kind {
         FieldType::String => json!({ "type": "string" }),
-        FieldType::Integer => json!({ "type": "integer", "format": "int64" }),
+        // The bounds say what `format` means: a larger number is not an integer to the API.
+        FieldType::Integer => json!({ "type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX }),
         FieldType::Float => json!({ "type": "number", "format": "double" }),
         FieldType::Number => json!({ "type": "number" }),
         FieldType::Boolean => json!({ "type": "boolean" }),
@@ -180,6 +183,17 @@ pub(super) fn scalar_schema(kind: FieldType) -> Value {
         FieldType::List => json!({ "type": "array", "items": {} }),
         FieldType::Dict => json!({ "type": "object" }),
     }
+}
+
+/// A date as a client writes it: the RFC 1123 form without the weekday (which
+/// the API accepts but checks against the date, something a pattern cannot).
+pub(super) fn date_schema() -> Value {
+    json!({
+        "type": "string",
+        "pattern": DATE_PATTERN,
+        "example": DATE_EXAMPLE.split_once(", ").map_or(DATE_EXAMPLE, |(_, date)| date),
+        "description": "RFC 1123 date; the weekday (`Tue, `) may be left out, and is checked when given.",
+    })
 }
 
 /// `min`/`max`, lengths, `allowed` and `regex`, in JSON Schema's words.
@@ -421,7 +435,8 @@ pub(super) fn shared_parameters() -> Value {
         ),
         "If-Match": {
             "name": "If-Match", "in": "header", "required": true, "description": if_match,
-            "schema": { "type": "string" },
+            // Visible ASCII, not blank: a blank or unreadable header is no header (428).
+            "schema": { "type": "string", "pattern": "^[ \t]*[!-~][ -~\t]*$" },
         },
         "If-None-Match": {
             "name": "If-None-Match", "in": "header", "required": false,

@@ -218,32 +218,69 @@ async fn query_parameters_describe_their_syntax_with_examples_the_api_accepts() 
     let (store, _, document) = test_domain().await;
     for served in store.resources() {
         let list = &document["paths"][format!("/{}", served.name)]["get"];
-        // `where`: both syntaxes, as examples the parser takes.
+        // `where`: JSON content naming exactly the filterable fields (and
+        // the logical operators), with examples the parser takes.
         let where_ = parameter(&document, list, "where").unwrap();
-        let examples = where_["examples"].as_object().unwrap();
-        assert!(examples.contains_key("json") && examples.contains_key("python"), "{}", served.name);
-        for (name, example) in examples {
-            let text = example["value"].as_str().unwrap();
-            if let Err(e) = crate::query::parse_where(text, &served.def) {
-                panic!("{}: where example {name} {text:?} is refused: {e}", served.name);
+        let content = &where_["content"]["application/json"];
+        let schema = &content["schema"];
+        assert_eq!(schema["additionalProperties"], false, "{}", served.name);
+        let mut named: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        named.sort_unstable();
+        assert_eq!(named, paths::filter_fields(&served.def), "{}", served.name);
+        let conditions = schema["properties"]["_id"]["anyOf"].as_array().unwrap();
+        assert_eq!(conditions[0]["$ref"], "#/components/schemas/WhereId");
+        for operators in &conditions[1..] {
+            assert_eq!(operators["additionalProperties"], false, "{operators}");
+            assert!(operators["properties"].as_object().unwrap().keys().all(|k| k.starts_with('$')));
+        }
+        assert_eq!(schema["properties"]["_created"]["anyOf"][0]["$ref"], "#/components/schemas/WhereDate");
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(schemas["WhereId"]["anyOf"][0]["pattern"], OBJECT_ID_PATTERN);
+        assert_eq!(schemas["WhereDate"]["anyOf"][0]["pattern"], DATE_PATTERN);
+        let keys = regex::Regex::new(schemas["WhereObject"]["propertyNames"]["pattern"].as_str().unwrap()).unwrap();
+        assert!(keys.is_match("a.b") && keys.is_match("") && !keys.is_match("$gt") && !keys.is_match("a\0"));
+        for (name, example) in content["examples"].as_object().unwrap() {
+            let text = example["value"].to_string();
+            if let Err(e) = crate::query::parse_where(&text, &served.def) {
+                panic!("{}: where example {name} {text} is refused: {e}", served.name);
             }
         }
-        assert!(where_["description"].as_str().unwrap().contains("$elemMatch"));
-        // `sort`: a pattern that both forms match, and examples the parser takes.
+        let description = where_["description"].as_str().unwrap();
+        assert!(description.contains("$elemMatch") && description.contains("Python syntax"), "{description}");
+        // `sort`: a pattern for one key of the fields `where` accepts, or
+        // blank (= absent); examples the parser takes.
         let sort = parameter(&document, list, "sort").unwrap();
         let pattern = regex::Regex::new(sort["schema"]["pattern"].as_str().unwrap()).unwrap();
-        for text in ["-score,title", "a.b , -c", "[(\"score\", -1)]", "[[\"a\", 1]]"] {
-            assert!(pattern.is_match(text), "{text}");
+        for text in ["-_created", "_id", " _updated ", "", "  "] {
+            assert!(pattern.is_match(text), "{text:?}");
+            if !text.trim().is_empty() {
+                crate::query::parse_sort(text, &served.def).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            }
         }
-        assert!(!pattern.is_match("score;drop") && !pattern.is_match("$where"));
+        for text in ["score;drop", "$where", "no_such_field", "-", "_id,_id"] {
+            assert!(!pattern.is_match(text), "{text:?}");
+        }
         for example in sort["examples"].as_object().unwrap().values() {
             let text = example["value"].as_str().unwrap();
             assert!(pattern.is_match(text), "{text}");
             crate::query::parse_sort(text, &served.def).unwrap_or_else(|e| panic!("{text:?}: {e}"));
         }
-        // `projection` and `embedded` are JSON: described by their object schema.
+        // `projection` and `embedded` are JSON: described by their object
+        // schema. A projection is all 1s or all 0s: two closed branches
+        // naming the schema's fields and the meta fields.
         let projection = &parameter(&document, list, "projection").unwrap()["content"]["application/json"]["schema"];
-        assert_eq!(projection["type"], "object");
+        let mut fields: Vec<String> = served.def.schema.keys().cloned().collect();
+        fields.extend(crate::domain::META_FIELDS.map(String::from));
+        fields.sort_unstable();
+        for (branch, flag) in projection["anyOf"].as_array().unwrap().iter().zip([1, 0]) {
+            assert_eq!((&branch["type"], &branch["additionalProperties"]), (&json!("object"), &json!(false)));
+            let mut named: Vec<&str> = branch["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            named.sort_unstable();
+            assert_eq!(named, fields, "{}", served.name);
+            if let Some(field) = served.def.schema.keys().next() {
+                assert_eq!(branch["properties"][field]["oneOf"][0]["enum"], json!([flag]));
+            }
+        }
         let example = projection["example"].to_string();
         crate::query::parse_projection(&example, &served.def).unwrap_or_else(|e| panic!("{example}: {e}"));
         if let Some(embedded) = parameter(&document, list, "embedded") {
@@ -252,6 +289,36 @@ async fn query_parameters_describe_their_syntax_with_examples_the_api_accepts() 
             let example = schema["example"].to_string();
             crate::query::parse_embedded(&example, &served.def).unwrap_or_else(|e| panic!("{example}: {e}"));
         }
+    }
+}
+
+#[test]
+fn the_date_pattern_matches_only_dates_the_api_parses() {
+    let pattern = regex::Regex::new(DATE_PATTERN).unwrap();
+    for text in ["02 Apr 2013 10:29:13 GMT", "28 Feb 2099 23:59:59 GMT", "01 Jan 1970 00:00:00 GMT"] {
+        assert!(pattern.is_match(text), "{text}");
+        assert!(crate::convert::parse_rfc1123(text).is_some(), "{text}");
+    }
+    // The weekday is left out: the API checks it against the date.
+    for text in ["Tue, 02 Apr 2013 10:29:13 GMT", "2 Apr 2013 10:29:13 GMT", "02 Apr 2013 24:00:00 GMT", ""] {
+        assert!(!pattern.is_match(text), "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn writes_are_described_as_the_validator_checks_them() {
+    let (_, _, document) = test_domain().await;
+    let schemas = &document["components"]["schemas"];
+    // Dates written carry the pattern; dates read carry the weekday, so not.
+    assert_eq!(schemas["posts.document"]["properties"]["created_utc"]["pattern"], DATE_PATTERN);
+    assert_eq!(schemas["posts.patch"]["properties"]["created_utc"]["pattern"], DATE_PATTERN);
+    assert!(schemas["posts.item"]["allOf"][1]["properties"]["created_utc"].get("pattern").is_none());
+    // An integer is a 64-bit one; the domain's own bounds win.
+    let ups = &schemas["posts.document"]["properties"]["ups"];
+    assert_eq!((&ups["minimum"], &ups["maximum"]), (&json!(0), &json!(i64::MAX)));
+    assert_eq!(schemas["posts.document"]["properties"]["score"]["minimum"], json!(i64::MIN));
+    for name in ["posts.document", "posts.patch", "tags.document"] {
+        assert_eq!(schemas[name]["additionalProperties"], false, "{name}");
     }
 }
 

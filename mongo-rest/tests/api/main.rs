@@ -5,5 +5,6 @@
 mod client;
 mod embed;
 mod helpers;
+mod openapi_fuzz;
 mod rest_read;
 mod rest_write;
