@@ -119,7 +119,13 @@ fn param_value(name: &str, param: &Param, given: Option<&str>) -> Result<Bson, A
     };
     Ok(match param.kind {
         FieldType::List => {
-            let items: Vec<&str> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            // A blank parameter is an empty list; a blank item in a list
+            // (`a,,b`, `a,`) is a mistake, refused rather than dropped.
+            let items: Vec<&str> =
+                if text.trim().is_empty() { vec![] } else { text.split(',').map(str::trim).collect() };
+            if items.iter().any(|item| item.is_empty()) {
+                return Err(bad("blank item in the comma-separated list".into()));
+            }
             if param.maxlength.is_some_and(|max| items.len() > max) {
                 return Err(bad(format!("more than {} items", param.maxlength.unwrap_or_default())));
             }
@@ -197,6 +203,9 @@ mod tests {
         assert_eq!(pipeline[3], doc! { "$limit": 26_i64 });
         let defaults = top.pipeline(&HashMap::new(), 0, 13).unwrap();
         assert_eq!(defaults[0], doc! { "$match": { "score": { "$gt": 50_i64 } } });
+        // A blank parameter is an empty list, not a list of one blank item.
+        let blank = top.pipeline(&HashMap::from([("topics", " ")]), 0, 13).unwrap();
+        assert_eq!(blank[1], doc! { "$project": { "hits": { "$setIntersection": ["$keywords", []] } } });
     }
 
     #[test]
@@ -208,6 +217,8 @@ mod tests {
             (HashMap::from([("min", "-1")]), "min"),
             (HashMap::from([("topics", "a,b,c")]), "topics"),
             (HashMap::from([("topics", "$title")]), "topics"),
+            (HashMap::from([("topics", "a,,b")]), "topics"),
+            (HashMap::from([("topics", "a, ")]), "topics"),
             (HashMap::from([("user", "$where")]), "user"),
             (HashMap::from([("mni", "1")]), "mni"),
         ] {

@@ -503,9 +503,10 @@ pub(super) fn aggregation_parameter(name: &str, param: &Param) -> Value {
     let not_dollar = "^(?!\\$)";
     let (mut schema, note) = match param.kind {
         FieldType::List => (
-            // Items are trimmed before the check, so a blank before the `$` counts for nothing.
-            json!({ "type": "array", "items": { "type": "string", "pattern": "^(?!\\s*\\$)" } }),
-            "Comma-separated; values (trimmed) may not start with `$`.",
+            // Items are trimmed before the check, so a blank before the `$`
+            // counts for nothing; a blank item is refused.
+            json!({ "type": "array", "items": { "type": "string", "pattern": "^(?!\\s*\\$)[^,]*[^\\s,][^,]*$" } }),
+            "Comma-separated; values (trimmed) may not be blank or start with `$`.",
         ),
         FieldType::String => (json!({ "type": "string", "pattern": not_dollar }), "May not start with `$`."),
         FieldType::Dict => (json!({ "type": "string" }), "Dict parameters are not supported: giving one answers 400."),
@@ -518,8 +519,6 @@ pub(super) fn aggregation_parameter(name: &str, param: &Param) -> Value {
         schema["maximum"] = max;
     }
     if let Some(max) = param.maxlength {
-        // Teaching shortcut: the API drops blank list items before it
-        // counts them (`a,,b` is two), which `maxItems` cannot say.
         let key = if param.kind == FieldType::List { "maxItems" } else { "maxLength" };
         schema[key] = json!(max);
     }
