@@ -77,6 +77,6 @@ async fn schemathesis_finds_nothing_the_document_does_not_say() {
     );
     assert!(elapsed < Duration::from_secs(180), "schemathesis took {elapsed:?}");
     // What was checked, for `make api-fuzz` (run with --nocapture) to show.
-    let summary = stdout.lines().filter(|line| line.contains("generated") || line.contains("passed")).next_back();
+    let summary = stdout.lines().rfind(|line| line.contains("generated") || line.contains("passed"));
     eprintln!("schemathesis, {elapsed:.0?}: {}", summary.unwrap_or("(no summary line)").trim());
 }
