@@ -27,7 +27,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tools.sh
 source "$ROOT/scripts/tools.sh"
 URI="${MONGODB_URI:-mongodb://127.0.0.1:27017}"
-CARGO=${CARGO:-cargo}
 RUST_ROOT="$TOOLS_CACHE/secantusd-rs-$RUST_SERVER_VERSION"
 RUST_BIN="$RUST_ROOT/bin/secantusd-rs"
 
@@ -86,8 +85,7 @@ rust_missing() {
   ((${#missing[@]} == 0)) || printf '%s\n' "${missing[@]}"
 }
 
-# Builds secantusd-rs into the per-user cache, once. The build folder is kept
-# in the cache until it succeeds, so an interrupted build resumes.
+# Builds secantusd-rs into the per-user cache, once (see cargo_tool).
 build_rust_server() {
   [[ -x "$RUST_BIN" ]] && return 0
   local missing; missing=$(rust_missing)
@@ -95,35 +93,12 @@ build_rust_server() {
     FALLBACK_REASON=("the Rust development server (secantusd-rs) needs, to be built:" "${missing//$'\n'/; }")
     return 1
   fi
-  tool_lock "secantusd-rs-$RUST_SERVER_VERSION"
-  if [[ -x "$RUST_BIN" ]]; then tool_unlock; return 0; fi # another clone built it meanwhile
-  local build="$TOOLS_CACHE/build-secantusd-rs-$RUST_SERVER_VERSION" buildlog="$TOOLS_CACHE/secantusd-rs-$RUST_SERVER_VERSION.build.log"
-  say "building the development server secantusd-rs $RUST_SERVER_VERSION (once per machine: about 7 to 15 minutes on 2 cores;"
-  say "  every later 'make db', in any clone, reuses $(rel "$RUST_BIN"); build log: $(rel "$buildlog"))"
-  local started=$SECONDS
-  "$CARGO" install "secantus-mdb@$RUST_SERVER_VERSION" --locked --ignore-rust-version \
-    --root "$RUST_ROOT" --target-dir "$build" >"$buildlog" 2>&1 &
-  local cargo_pid=$! status=0
-  # shellcheck disable=SC2064
-  trap "kill $cargo_pid 2>/dev/null || true" INT TERM
-  while kill -0 "$cargo_pid" 2>/dev/null; do
-    sleep 5
-    if (( (SECONDS - started) % 60 < 5 )); then
-      say "  still building: $(grep -c '^ *Compiling' "$buildlog" || true) crates compiled, $(( (SECONDS - started) / 60 )) min so far"
-    fi
-  done
-  wait "$cargo_pid" || status=$?
-  trap - INT TERM
-  tool_unlock
-  if ((status != 0)) || [[ ! -x "$RUST_BIN" ]]; then
-    say "the build failed; the end of its log:"
-    tail -n 15 "$buildlog" | sed 's/^/db:   | /'
-    FALLBACK_REASON=("the Rust development server (secantusd-rs $RUST_SERVER_VERSION) did not build: see $(rel "$buildlog")"
+  say "the development server secantusd-rs is built once per machine: about 7 to 15 minutes on 2 cores"
+  if ! cargo_tool secantus-mdb "$RUST_SERVER_VERSION" secantusd-rs --ignore-rust-version >/dev/null; then
+    FALLBACK_REASON=("the Rust development server (secantusd-rs $RUST_SERVER_VERSION) did not build: see $(rel "$TOOLS_CACHE/secantusd-rs-$RUST_SERVER_VERSION.build.log")"
       "(it needs network access to crates.io the first time, cmake and a C compiler)")
     return 1
   fi
-  rm -rf "$build"
-  say "built $(rel "$RUST_BIN") in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
 }
 
 # Sets SERVER_CMD (the command line without the listening flags) and KIND.

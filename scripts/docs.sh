@@ -11,28 +11,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/scripts/tools.sh"
 MDBOOK_VERSION="0.5.4"
 LYCHEE_VERSION="0.24.2"
-CARGO=${CARGO:-cargo}
-
-# cargo_tool CRATE VERSION BINARY [cargo install flags...]: prints the path of
-# BINARY from CRATE@VERSION, building it into the cache the first time.
-cargo_tool() {
-  local crate=$1 version=$2 binary=$3
-  shift 3
-  local root="$TOOLS_CACHE/$crate-$version"
-  if [[ ! -x "$root/bin/$binary" ]]; then
-    tool_lock "$crate-$version"
-    if [[ ! -x "$root/bin/$binary" ]]; then
-      echo "docs: building $crate $version (once per machine, a few minutes; into ${root/#$HOME/\~})" >&2
-      "$CARGO" install "$crate@$version" --locked --quiet --root "$root" "$@" >&2 || {
-        tool_unlock
-        echo "docs: $crate $version did not build (it needs crates.io the first time)" >&2
-        return 1
-      }
-    fi
-    tool_unlock
-  fi
-  echo "$root/bin/$binary"
-}
 
 # mdBook includes nothing, silently, for an {{#include FILE:NAME}} whose
 # FILE has no `ANCHOR: NAME` line: every such anchor must exist.
