@@ -7,6 +7,7 @@
 //! `STEP08_BROWSER_TESTS=skip` turns that into a loud skip instead.
 
 use std::{
+    io::{BufRead, BufReader},
     net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
@@ -49,18 +50,33 @@ impl Driver {
             .iter()
             .find_map(|name| on_path(name))
             .ok_or_else(|| format!("no browser on PATH (looked for {})", BROWSERS.join(", ")))?;
-        // A port the system says is free; chromedriver binds it a moment later.
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let profile = std::env::temp_dir().join(format!("step08-browse-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&profile).map_err(|e| e.to_string())?;
-        let child = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", profile.join("chromedriver.log").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start chromedriver: {e}"))?;
-        Ok(Self { child, url: format!("http://127.0.0.1:{port}"), browser, profile })
+        // A port the system says is free, which chromedriver binds a moment
+        // later: another test's server may take it first. chromedriver then
+        // says "port not available" and exits, and another port is tried.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+            let mut child = Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", profile.join("chromedriver.log").display()))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot start chromedriver: {e}"))?;
+            // Its stdout ends with "ChromeDriver was started successfully",
+            // or closes when it exits.
+            let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+            if lines.by_ref().map_while(Result::ok).any(|line| line.contains("started successfully")) {
+                // Keep reading what it prints later, so that it never writes
+                // into a closed pipe.
+                std::thread::spawn(move || lines.for_each(drop));
+                return Ok(Self { child, url: format!("http://127.0.0.1:{port}"), browser, profile });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        Err("chromedriver did not start on any of five free ports".into())
     }
 
     /// A browser session, once chromedriver accepts connections.
