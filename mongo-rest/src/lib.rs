@@ -40,6 +40,7 @@
 //! - [`routes`]: the endpoints, one handler per URL dispatching on the method.
 //! - [`openapi`]: the OpenAPI 3 document generated from the domain.
 //! - [`error`]: the API's error type and Eve's JSON error envelope.
+//! - [`request_id`]: the `X-Request-Id` middleware (kept, or made, and echoed).
 //! - [`settings`]: the environment variables the server reads.
 //! - [`startup`]: builds and binds the server (CORS, method override,
 //!   logging), with the embedding service's own routes if it has any.
@@ -50,6 +51,7 @@ pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod query;
+pub mod request_id;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -19,7 +19,7 @@ use crate::{
     aggregate,
     domain::Domain,
     error::{json_errors, ApiError},
-    openapi,
+    openapi, request_id,
     routes::{self, ApiState},
     settings::Settings,
     store::Store,
@@ -237,8 +237,10 @@ fn run(
             // Turns every 4xx/5xx that is not JSON yet into Eve's envelope.
             .wrap(ErrorHandlers::new().default_handler(json_errors))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
-            // Outermost: one line per request, with status and duration.
-            .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+            // One line per request, with its id, status and duration.
+            .wrap(Logger::new(request_id::LOG_FORMAT))
+            // Outermost: the request id exists before the log line is begun.
+            .wrap(from_fn(request_id::middleware))
     })
     .listen(listener)?
     .run();

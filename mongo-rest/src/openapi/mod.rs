@@ -38,7 +38,7 @@ use super::{
 mod paths;
 mod schemas;
 
-use paths::{aggregation_path, collection_path, health_path, home_path, item_path, openapi_path};
+use paths::{aggregation_path, collection_path, health_path, home_path, item_path, openapi_path, probe_paths};
 use schemas::{resource_schemas, shared_headers, shared_parameters, shared_responses, shared_schemas};
 
 /// The OpenAPI version the document follows.
@@ -71,6 +71,9 @@ pub fn document(store: &Store, aggregations: &Aggregations) -> Value {
 
     paths.insert("/".into(), home_path());
     paths.insert("/health".into(), health_path());
+    for (path, item) in probe_paths() {
+        paths.insert(path.into(), item);
+    }
     paths.insert("/openapi.json".into(), openapi_path());
 
     for served in store.resources() {

@@ -46,6 +46,27 @@ pub(super) fn health_path() -> Value {
     } })
 }
 
+/// `/health/live` and `/health/ready`: the probes.
+pub(super) fn probe_paths() -> [(&'static str, Value); 2] {
+    let body = json_content(json!({ "$ref": schema_ref("Probe") }));
+    let live = json!({ "get": {
+        "tags": [API_TAG],
+        "operationId": "live",
+        "summary": "Liveness: the process serves",
+        "responses": { "200": { "description": "The process serves.", "content": body.clone() } },
+    } });
+    let ready = json!({ "get": {
+        "tags": [API_TAG],
+        "operationId": "ready",
+        "summary": "Readiness: the database answers",
+        "responses": {
+            "200": { "description": "Ready: the database answers.", "content": body.clone() },
+            "503": { "description": "Not ready: the database does not answer.", "content": body },
+        },
+    } });
+    [("/health/live", live), ("/health/ready", ready)]
+}
+
 /// `/openapi.json`: this document.
 pub(super) fn openapi_path() -> Value {
     let ok = json!({ "description": "This document.", "content": json_content(json!({ "type": "object" })) });

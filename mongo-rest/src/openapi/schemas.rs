@@ -378,6 +378,17 @@ pub(super) fn shared_schemas() -> Map<String, Value> {
             },
         }),
     );
+    add(
+        "Probe",
+        json!({
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "status": { "type": "string", "enum": ["live", "ready", "not ready"] },
+                "checks": { "type": "object", "additionalProperties": { "type": "string", "enum": ["up", "down"] } },
+            },
+        }),
+    );
     schemas
 }
 

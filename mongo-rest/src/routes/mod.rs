@@ -4,7 +4,7 @@
 //! - `/{resource}`: `GET`/`HEAD` a page, `POST` one document or a list, `OPTIONS`.
 //! - `/{resource}/{id}`: `GET`/`HEAD`, `PATCH`, `PUT`, `DELETE`, `OPTIONS`.
 //! - `/aggregations/{name}`: a named pipeline with typed parameters.
-//! - `/openapi.json` and `/health`.
+//! - `/openapi.json`, `/health`, and the probes `/health/live` and `/health/ready`.
 //!
 //! Each URL has one handler that dispatches on the method, so that the
 //! domain decides what is allowed and anything else gets a JSON 405 with
@@ -62,6 +62,8 @@ pub const MAX_PAGE: u64 = 100_000;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::route().to(home))
         .route("/health", web::route().to(health))
+        .route("/health/live", web::route().to(live))
+        .route("/health/ready", web::route().to(ready))
         .route("/openapi.json", web::route().to(openapi_json))
         .route("/aggregations/{name}", web::route().to(aggregation))
         .route("/{resource}", web::route().to(collection))
@@ -96,6 +98,32 @@ async fn health(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResp
         }
     };
     Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": database })))
+}
+
+/// `GET /health/live`: 200 while the process serves requests (a liveness
+/// probe restarts the process when this stops answering).
+async fn live(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(answered) = read_only(&req)? {
+        return Ok(answered);
+    }
+    Ok(HttpResponse::Ok().json(json!({ "status": "live" })))
+}
+
+/// `GET /health/ready`: 200 when MongoDB answers, 503 otherwise (a
+/// readiness probe takes the instance out of the load balancer meanwhile).
+async fn ready(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    if let Some(answered) = read_only(&req)? {
+        return Ok(answered);
+    }
+    match state.store.ping().await {
+        Ok(()) => Ok(HttpResponse::Ok().json(json!({ "status": "ready", "checks": { "database": "up" } }))),
+        Err(e) => {
+            log::warn!("ready: database unreachable: {e}");
+            Ok(HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, "5"))
+                .json(json!({ "status": "not ready", "checks": { "database": "down" } })))
+        }
+    }
 }
 
 /// `GET /openapi.json`.

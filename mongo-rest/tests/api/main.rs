@@ -6,5 +6,6 @@ mod client;
 mod embed;
 mod helpers;
 mod openapi_fuzz;
+mod probes;
 mod rest_read;
 mod rest_write;
