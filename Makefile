@@ -14,10 +14,12 @@ export DB_SERVER ?=
 
 DATASET ?= datasets/reddit-1000.jsonl
 export CARGO ?= cargo
-# The build `make step08` runs: dev (debug) or release.
+# The build `make step08` and `make step09` run: dev (debug) or release.
 export CARGO_PROFILE ?= dev
+# How many instances of search and of web `make step09` runs.
+SCALE ?= 1
 
-.PHONY: help run test check api-fuzz fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 diff bench docs clean
+.PHONY: help run test check api-fuzz fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 step09 diff bench docs clean
 
 help: ## List the targets
 	@if [ -t 1 ]; then bold=$$(printf '\033[1m'); plain=$$(printf '\033[0m'); fi; \
@@ -25,7 +27,7 @@ help: ## List the targets
 	@echo
 	@echo "  Variables: MONGODB_URI=$(MONGODB_URI) MONGODB_DB=$(MONGODB_DB) RUST_LOG=$(RUST_LOG) DB_SERVER=$(DB_SERVER)"
 
-run: step08 ## Run the newest complete step (step08) with its database and dataset
+run: step09 ## Run the newest complete step (step09) with its database and dataset
 
 # step08's /browse tests drive a real headless Chromium through chromedriver;
 # without either they are skipped, loudly (`.ci/run` installs both, so CI
@@ -75,7 +77,17 @@ step08: data ## Serve step08-rest: the API at :5002 and the pages at :5000 (Ctrl
 	@echo "step08: the API at http://127.0.0.1:$${API_PORT:-5002}, the pages at http://127.0.0.1:$${WEB_PORT:-5000} (Ctrl-C stops both)"
 	@scripts/run-procfile.sh step08-rest/Procfile
 
-diff: ## Show what a step changed: make diff FROM=step06-monolith TO=step08-rest
+STEP09_BINS := $(foreach s,posts search recommend tags sync web,--bin step09-$(s))
+# Every search instance, for the web front and sync (instance k on 5003 + 100·k).
+STEP09_SEARCH_URL := $(shell for k in $$(seq 0 $$(( $(SCALE) - 1 ))); do printf 'http://127.0.0.1:%d,' $$((5003 + 100 * k)); done | sed 's/,$$//')
+
+step09: data ## Serve step09-services: six programs, the pages at :5000 (SCALE=2: two search and two web instances)
+	@test "$(SCALE)" -ge 1 -a "$(SCALE)" -le 9 2>/dev/null || { echo "SCALE must be a number from 1 to 9"; exit 2; }
+	$(CARGO) build --profile $(CARGO_PROFILE) $(STEP09_BINS)
+	@echo "step09: the pages at http://127.0.0.1:5000$(if $(filter-out 1,$(SCALE)), (and :5100 … for the other web instances)); search at $(STEP09_SEARCH_URL) (Ctrl-C stops all)"
+	@SEARCH_URL=$(STEP09_SEARCH_URL) scripts/run-procfile.sh step09-services/Procfile -c search=$(SCALE),web=$(SCALE)
+
+diff: ## Show what a step changed: make diff FROM=step08-rest TO=step09-services
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make diff FROM=<step folder> TO=<step folder>"; exit 2; }
 	@from=$$(ls -d $(FROM)* 2>/dev/null | head -1); to=$$(ls -d $(TO)* 2>/dev/null | head -1); \
 	test -d "$$from" -a -d "$$to" || { echo "no such step folder: $(FROM) or $(TO)"; exit 2; }; \

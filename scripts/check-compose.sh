@@ -16,3 +16,36 @@ files=$(git ls-files -- 'compose.yaml' '*/compose.yaml' 'docker-compose.yml' '*/
 [[ -n "$files" ]] || files=compose.yaml
 # shellcheck disable=SC2086
 "$bin/check-jsonschema" --builtin-schema vendor.compose-spec $files
+
+# What the schema cannot say, for the files of the split steps (step 9 on):
+# only the web front publishes a port (so every other service can be
+# scaled with `--scale`), no service pins a container name (which would
+# forbid a second instance), and every long-running service has a health
+# check on its /health/ready.
+for file in $files; do
+  case "$file" in step0[0-8]*|compose.yaml) continue ;; esac
+  "$bin/python" - "$file" <<'PY'
+import sys
+from ruamel.yaml import YAML
+
+path = sys.argv[1]
+services = YAML(typ="safe").load(open(path))["services"]
+problems = []
+for name, service in services.items():
+    if "container_name" in service:
+        problems.append(f"{name}: container_name forbids --scale")
+    if service.get("ports") and name != "web":
+        problems.append(f"{name}: publishes a port; only web may (the others are scaled and internal)")
+    if name in ("mongo", "seed"):
+        continue
+    test = " ".join(service.get("healthcheck", {}).get("test", []))
+    if "/health/ready" not in test:
+        problems.append(f"{name}: no health check on /health/ready")
+if "web" not in services or not services["web"].get("ports"):
+    problems.append("web: the front must publish its port")
+if problems:
+    print(f"compose: {path}:\n  " + "\n  ".join(problems))
+    sys.exit(1)
+print(f"compose: {path}: only web is published, every service is scalable and checks /health/ready")
+PY
+done
