@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `make bench`: throughput and latency of step06-monolith and step08-rest
-# (its API and its web front), and the import rate of `datasets import`, on
-# this machine and its database. Prints a table and writes bench-report.md.
-# Measures, never asserts.
+# `make bench`: throughput and latency of step06-monolith, step08-rest (its
+# API and its web front) and step09-services (its web front and the
+# services behind it), the import rate of `datasets import`, step 9's sync
+# latency (a write in posts until search finds it) and the memory of every
+# step 9 process, on this machine and its database. Prints a table and
+# writes bench-report.md. Measures, never asserts.
 #
 #   BENCH_SECONDS=15      duration of each wrk run
 #   BENCH_CONNECTIONS=32  concurrent connections
-#   BENCH_STEPS="step06 step08"  which steps to measure
+#   BENCH_STEPS="step06 step08 step09"  which steps to measure
+#   BENCH_SYNC_WRITES=100 writes timed from posts to search (step09)
 #   BENCH_IMPORT_POSTS=100000  posts generated and imported for the import rate (0 skips it)
-#   BENCH_PORT=5090       first of the ports the release builds listen on (5090-5092)
+#   BENCH_PORT=5090       first of the ports the release builds listen on (5090-5098)
 #   BENCH_DB=bench        the one database the bench uses: its posts are emptied
 #                         before each import, so every run starts from the same data
 #
@@ -21,7 +24,8 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-STEPS=${BENCH_STEPS:-step06 step08}
+STEPS=${BENCH_STEPS:-step06 step08 step09}
+SYNC_WRITES=${BENCH_SYNC_WRITES:-100}
 IMPORT_POSTS=${BENCH_IMPORT_POSTS:-100000}
 PORT=${BENCH_PORT:-5090}
 DB=${BENCH_DB:-bench}
@@ -31,7 +35,8 @@ command -v wrk >/dev/null || { echo "bench: wrk is needed: apt-get install wrk (
 command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
 
 echo "bench: building release binaries"
-${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets
+${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets \
+  --bin step09-posts --bin step09-search --bin step09-recommend --bin step09-tags --bin step09-sync --bin step09-web
 BIN=target/release
 
 # The import rate, first: generated posts into the emptied posts collection
@@ -52,7 +57,23 @@ MONGODB_DB=$DB $BIN/datasets import --drop datasets/reddit-1000.jsonl >/dev/null
 
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
-wait_for() { for _ in $(seq 1 100); do curl -fs "$1/health" >/dev/null && return; sleep 0.1; done; echo "bench: $1 did not start"; exit 1; }
+# wait_for URL [PATH]: until URL/PATH (default /health) answers 2xx.
+wait_for() { for _ in $(seq 1 300); do curl -fs "$1${2:-/health}" >/dev/null && return; sleep 0.1; done; echo "bench: $1 did not start"; exit 1; }
+
+# login_with_topics URL: logs in as `bench` on the pages at URL, tags a post
+# "python" (the user's topics: what the logged-in home page ranks by), and
+# prints the session cookie for wrk's `-H "Cookie: ..."`.
+login_with_topics() {
+  local url=$1 jar token post
+  jar=$(mktemp)
+  token=$(curl -fs -c "$jar" -b "$jar" "$url/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | cut -d'"' -f4)
+  curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" --data "username=bench" "$url/login"
+  post=$(curl -fs -b "$jar" "$url/" | grep -o '/posts/[0-9a-f]\{24\}' | head -1)
+  token=$(curl -fs -c "$jar" -b "$jar" "$url$post" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | cut -d'"' -f4)
+  curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" --data "action=add&tag=python" "$url$post/tags"
+  awk '$6 == "reddit_session" {print "reddit_session=" $7}' "$jar"
+  rm -f "$jar"
+}
 
 # The database's process, to report how busy it was: the one `make db`
 # started, else whatever listens on the URI's port on this machine.
@@ -74,7 +95,8 @@ run() { # name url pid... (the programs that serve it, for their CPU)
   local pids=("$@") before=() out db0 db1 rps p50 p99 errors i cpu=""
   for i in "${!pids[@]}"; do before[i]=$(cpu_ticks "${pids[i]}"); done
   db0=$(cpu_ticks "$DBPID")
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency "$url")
+  local header=(); [[ -n "${COOKIE:-}" ]] && header=(-H "Cookie: $COOKIE")
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency "${header[@]}" "$url")
   db1=$(cpu_ticks "$DBPID")
   local requests; requests=$(awk '/ requests in / {print $1}' <<<"$out")
   for i in "${!pids[@]}"; do
@@ -113,6 +135,8 @@ if [[ " $STEPS " == *" step06 "* ]]; then
   run "step06: one post" "$URL$POST" "$APP"
   run "step06: home (aggregation)" "$URL/" "$APP"
   run "step06: search" "$URL/search_results/python" "$APP"
+  COOKIE=$(login_with_topics "$URL")
+  COOKIE=$COOKIE run "step06: home, logged in with topics" "$URL/" "$APP"
   kill "$APP"; wait "$APP" 2>/dev/null || true
 fi
 if [[ " $STEPS " == *" step08 "* ]]; then
@@ -133,6 +157,71 @@ if [[ " $STEPS " == *" step08 "* ]]; then
   run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
   kill "$WEBPID" "$APIPID"; wait "$WEBPID" "$APIPID" 2>/dev/null || true
 fi
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+MEMORY=""
+SYNC_ROW="(not measured)"
+if [[ " $STEPS " == *" step09 "* ]]; then
+  # Each service on its own database, as in production; the posts are the
+  # bench's posts. The targets start empty and sync snapshots them.
+  declare -A S9=([web]=3 [posts]=4 [search]=5 [recommend]=6 [tags]=7 [sync]=8)
+  u() { echo "http://127.0.0.1:$((PORT + S9[$1]))"; }
+  $BIN/datasets drop "${DB}_search" "${DB}_recommend" "${DB}_tags" "${DB}_web" >/dev/null
+  declare -A P9
+  start9() { # name, then extra environment
+    local name=$1; shift
+    env PORT=$((PORT + S9[$name])) RUST_LOG=warn POSTS_URL="$(u posts)" SEARCH_URL="$(u search)" \
+      RECOMMEND_URL="$(u recommend)" TAGS_URL="$(u tags)" "$@" "$BIN/step09-$name" &
+    P9[$name]=$!; PIDS+=("$!")
+  }
+  start9 posts MONGODB_DB=$DB
+  start9 search MONGODB_DB=${DB}_search
+  start9 recommend MONGODB_DB=${DB}_recommend
+  start9 tags MONGODB_DB=${DB}_tags
+  for s in posts search recommend tags; do wait_for "$(u $s)" /health/ready; done
+  start9 sync
+  start9 web MONGODB_DB=${DB}_web
+  wait_for "$(u web)" /health/ready
+  echo "bench: step09: waiting for sync to snapshot the posts into search and recommend"
+  wait_for "$(u sync)" /health/ready
+  sleep 2 # recommend reloads its candidates after the last batch
+  at_rest=0
+  for s in "${!P9[@]}"; do at_rest=$((at_rest + $(rss_kb "${P9[$s]}"))); done
+  ID=$(curl -fs "$(u posts)/posts?max_results=1&page=7" | grep -o '"_id":"[0-9a-f]\{24\}"' | head -1 | cut -d'"' -f4)
+  WEB=$(u web)
+  run "step09 web: one post" "$WEB/posts/$ID" "${P9[web]}" "${P9[posts]}" "${P9[tags]}"
+  run "step09 web: home (materialised recommendations)" "$WEB/" "${P9[web]}" "${P9[recommend]}"
+  run "step09 web: search" "$WEB/search_results/python" "${P9[web]}" "${P9[search]}"
+  COOKIE=$(login_with_topics "$WEB")
+  COOKIE=$COOKIE run "step09 web: home, logged in with topics" "$WEB/" "${P9[web]}" "${P9[tags]}" "${P9[recommend]}"
+  run "step09 search: one page" "$(u search)/v1/search?q=python" "${P9[search]}"
+  run "step09 recommend: v2, no topics" "$(u recommend)/v2/recommendations" "${P9[recommend]}"
+  after=0; MEMORY="| process | RSS at rest | RSS after the runs |"$'\n'"|---|---|---|"
+  for s in web posts search recommend tags sync; do
+    MEMORY+=$'\n'"| step09-$s | $(( $(rss_kb "${P9[$s]}") / 1024 )) MB | "
+    after=$((after + $(rss_kb "${P9[$s]}")))
+    MEMORY+="$(( $(rss_kb "${P9[$s]}") / 1024 )) MB |"
+  done
+  MEMORY+=$'\n'"| **sum** | $((at_rest / 1024)) MB | $((after / 1024)) MB |"
+  # Sync latency: PATCH a post's title with a word no post has, then poll
+  # search (every 5 ms) until it finds the post.
+  echo "bench: step09: timing $SYNC_WRITES writes from posts to search"
+  lat=()
+  for i in $(seq 1 "$SYNC_WRITES"); do
+    word="benchword$RANDOM$i"
+    etag=$(curl -fs "$(u posts)/posts/$ID" | grep -o '"_etag":"[^"]*"' | cut -d'"' -f4)
+    t0=$(date +%s%N)
+    curl -fs -o /dev/null -X PATCH -H "If-Match: $etag" -H 'Content-Type: application/json' \
+      -d "{\"title\": \"sync latency $word\"}" "$(u posts)/posts/$ID"
+    until curl -fs "$(u search)/v1/search?q=$word" | grep -q "$ID"; do
+      (( ($(date +%s%N) - t0) > 10000000000 )) && { echo "bench: a write did not reach search in 10 s"; break; }
+      sleep 0.005
+    done
+    lat+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  SYNC_ROW=$(printf '%s\n' "${lat[@]}" | sort -n | awk '{a[NR]=$1} END {printf "median %d ms, max %d ms over %d writes (PATCH in posts until search finds it; sync POLL_MS default)", a[int((NR+1)/2)], a[NR], NR}')
+  echo "bench: sync: $SYNC_ROW"
+  kill "${P9[@]}"; wait "${P9[@]}" 2>/dev/null || true
+fi
 DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
 [[ -n "$DBPID" ]] && DBDESC="$DBDESC ($DBNAME, pid $DBPID, on this machine)"
 {
@@ -146,6 +235,14 @@ DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
   printf '%s\n' "${rows[@]}"
   echo
   echo "Import (\`datasets import\` of $IMPORT_POSTS generated posts into an empty \`$DB.posts\`): $IMPORT_ROW"
+  echo
+  echo "Step 9's sync latency: $SYNC_ROW"
+  if [[ -n "$MEMORY" ]]; then
+    echo
+    echo "Step 9's memory (resident set of each process, at rest after startup and sync's snapshot, and after the runs):"
+    echo
+    echo "$MEMORY"
+  fi
   echo
   echo "CPU is the share of one core used during the run (100% = one full core), then CPU milliseconds per request served, read from /proc (all threads of the process). Every process shares this machine's cores with wrk."
 } > "$REPORT"

@@ -1,4 +1,4 @@
-//! The command line: `datasets generate | import | stats | football`.
+//! The command line: `datasets generate | import | stats | football | drop`.
 //!
 //! Parsing is clap's (settings also come from `MONGODB_URI` / `MONGODB_DB`);
 //! [`run`] does the work through the library modules and prints the summary
@@ -46,6 +46,18 @@ pub enum Command {
     /// Write a synthetic football season (competitions, teams, players,
     /// matches) into the database (deterministic for a seed, idempotent).
     Football(FootballArgs),
+    /// Drop whole databases (step 9's services keep theirs apart: dropping
+    /// a search or recommend database makes sync fill it again from a
+    /// snapshot of the posts).
+    Drop(DropArgs),
+}
+
+/// `datasets drop`.
+#[derive(Debug, Args)]
+pub struct DropArgs {
+    /// The databases to drop (a missing one is not an error).
+    #[arg(required = true, value_name = "DATABASE")]
+    pub databases: Vec<String>,
 }
 
 /// `datasets generate`.
@@ -124,6 +136,12 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             print_stdout(&stats.to_string())
         }
         Command::Football(args) => run_football(&cli.uri, &cli.db, &args).await,
+        Command::Drop(args) => {
+            for name in &args.databases {
+                db::connect(&cli.uri, name).await?.drop().await?;
+            }
+            print_stdout(&format!("dropped {}\n", args.databases.join(", ")))
+        }
     }
 }
 

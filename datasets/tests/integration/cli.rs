@@ -1,5 +1,5 @@
 //! The `datasets` binary itself: determinism of `generate`, the exit
-//! status and messages of `import --strict`, and `import --drop`.
+//! status and messages of `import --strict`, `import --drop`, and `drop`.
 
 use std::process::Command;
 
@@ -92,4 +92,17 @@ async fn import_drop_empties_the_posts_first() {
     let indexes = datasets::db::posts(&t.db).list_index_names().await.expect("indexes");
     assert!(indexes.len() > 1, "{indexes:?}");
     t.drop().await;
+}
+
+#[tokio::test]
+async fn drop_removes_whole_databases_and_ignores_missing_ones() {
+    let t = TestDb::new().await;
+    t.db.collection::<mongodb::bson::Document>("kept").insert_one(mongodb::bson::doc! { "x": 1 }).await.unwrap();
+    let missing = format!("{}_never_made", t.name);
+    let out = datasets().args(["drop", &t.name, &missing]).env("MONGODB_URI", uri()).output().expect("run datasets");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("dropped {}, {missing}\n", t.name));
+    let client = t.db.client();
+    let names = client.list_database_names().await.unwrap();
+    assert!(!names.contains(&t.name), "{names:?}");
 }
