@@ -14,6 +14,8 @@
 //!   sending and reading the body are one future under
 //!   `actix_web::rt::time::timeout`. Redirects are not followed (a 3xx is
 //!   an answer the caller sees).
+//! - **Names stand for every address** they resolve to (see [`Instances`]),
+//!   so `--scale` instances behind one name share the calls too.
 //! - **Skipping.** An instance that refuses a connection, times out or
 //!   answers 503 is marked down for [`DOWN_FOR`] and tried last meanwhile.
 //!   A refused connection sent nothing, so any call moves on to the next
@@ -21,9 +23,10 @@
 //!   once more on another instance; a write is never sent twice.
 
 use std::{
+    collections::HashMap,
     sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
-        Arc,
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
     },
     time::{Duration, Instant},
 };
@@ -43,14 +46,33 @@ pub const DOWN_FOR: Duration = Duration::from_secs(2);
 /// The largest answer body read from a service.
 pub const MAX_BODY_BYTES: usize = 16 << 20;
 
+/// How long a host name's addresses are used before they are looked up
+/// again (so that instances started by `docker compose up --scale` are
+/// found, and stopped ones dropped).
+pub const RESOLVE_EVERY: Duration = Duration::from_secs(5);
+
 /// The instances of one service, and what the workers learnt about them.
+///
+/// A configured URL whose host is a name (`http://search:5003`) stands for
+/// every address the name resolves to: Compose's `--scale` and a Kubernetes
+/// headless service give one name many addresses, and a pooled keep-alive
+/// connection would otherwise stay on whichever one it reached first. The
+/// name is looked up again every [`RESOLVE_EVERY`]; while it cannot be
+/// resolved, the URL is used as it is (and the call fails as unreachable).
 pub struct Instances {
     name: &'static str,
     urls: Vec<String>,
     next: AtomicUsize,
-    /// Per instance: until when it is tried last, in ms since `epoch`.
-    down_until: Vec<AtomicU64>,
-    epoch: Instant,
+    state: Mutex<State>,
+}
+
+/// What the workers share about the instances.
+#[derive(Default)]
+struct State {
+    /// The concrete base URLs (names resolved), and when they were made.
+    resolved: Option<(Instant, Vec<String>)>,
+    /// Per concrete URL: until when it is tried last.
+    down_until: HashMap<String, Instant>,
 }
 
 impl Instances {
@@ -58,8 +80,7 @@ impl Instances {
     /// (base URLs without a trailing `/`; at least one).
     pub fn new(name: &'static str, urls: Vec<String>) -> Arc<Self> {
         assert!(!urls.is_empty(), "a service needs at least one instance");
-        let down_until = urls.iter().map(|_| AtomicU64::new(0)).collect();
-        Arc::new(Self { name, urls, next: AtomicUsize::new(0), down_until, epoch: Instant::now() })
+        Arc::new(Self { name, urls, next: AtomicUsize::new(0), state: Mutex::new(State::default()) })
     }
 
     /// The service's name.
@@ -67,33 +88,99 @@ impl Instances {
         self.name
     }
 
-    /// The base URLs.
+    /// The base URLs, as configured.
     pub fn urls(&self) -> &[String] {
         &self.urls
     }
 
-    fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn mark_down(&self, i: usize) {
-        self.down_until[i].store(self.now_ms() + DOWN_FOR.as_millis() as u64, Ordering::Relaxed);
+    fn mark_down(&self, url: &str) {
+        self.state().down_until.insert(url.to_owned(), Instant::now() + DOWN_FOR);
     }
 
-    fn mark_up(&self, i: usize) {
-        self.down_until[i].store(0, Ordering::Relaxed);
+    fn mark_up(&self, url: &str) {
+        self.state().down_until.remove(url);
+    }
+
+    /// The concrete base URLs, names resolved (looked up again when stale).
+    async fn concrete(&self) -> Vec<String> {
+        if let Some((at, urls)) = &self.state().resolved {
+            if at.elapsed() < RESOLVE_EVERY {
+                return urls.clone();
+            }
+        }
+        let mut urls = Vec::new();
+        for url in &self.urls {
+            for expanded in expand(url).await {
+                if !urls.contains(&expanded) {
+                    urls.push(expanded);
+                }
+            }
+        }
+        self.state().resolved = Some((Instant::now(), urls.clone()));
+        urls
     }
 
     /// The order to try the instances in for one call: round robin from the
     /// next position, instances marked down last.
-    fn order(&self) -> Vec<usize> {
-        let n = self.urls.len();
+    pub async fn order(&self) -> Vec<String> {
+        let urls = self.concrete().await;
+        let n = urls.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
-        let now = self.now_ms();
-        let (mut up, down): (Vec<usize>, Vec<usize>) =
-            (0..n).map(|k| (start + k) % n).partition(|&i| self.down_until[i].load(Ordering::Relaxed) <= now);
+        let now = Instant::now();
+        let state = self.state();
+        let is_down = |url: &String| state.down_until.get(url).is_some_and(|until| *until > now);
+        let (mut up, down): (Vec<String>, Vec<String>) =
+            (0..n).map(|k| urls[(start + k) % n].clone()).partition(|url| !is_down(url));
         up.extend(down);
         up
+    }
+}
+
+/// The concrete URLs one configured URL stands for: itself when its host is
+/// an address or `localhost` (or cannot be resolved), else one per address
+/// its name resolves to.
+async fn expand(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return vec![url.to_owned()];
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => match port.parse::<u16>() {
+            Ok(port) => (host, port),
+            Err(_) => (authority, default_port),
+        },
+        _ => (authority, default_port),
+    };
+    // https needs the name for certificate checks; addresses and localhost
+    // are what they are.
+    if scheme == "https" || host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return vec![url.to_owned()];
+    }
+    match tokio::net::lookup_host((host, port)).await {
+        Ok(addresses) => {
+            let mut urls: Vec<String> = addresses
+                .map(|a| {
+                    let path = if path.is_empty() { String::new() } else { format!("/{path}") };
+                    format!("{scheme}://{a}{path}")
+                })
+                .collect();
+            urls.sort();
+            urls.dedup();
+            if urls.is_empty() {
+                vec![url.to_owned()]
+            } else {
+                urls
+            }
+        }
+        Err(e) => {
+            log::warn!("cannot resolve {host}: {e}; calling {url} as it is");
+            vec![url.to_owned()]
+        }
     }
 }
 
@@ -225,8 +312,9 @@ impl Upstream {
         let service = self.instances.name;
         let read = method == Method::GET || method == Method::HEAD;
         let mut last = UpstreamError::Unavailable { service, detail: "not tried".into() };
-        for (attempt, i) in self.instances.order().into_iter().enumerate() {
-            let url = format!("{}{path}", self.instances.urls[i]);
+        for (attempt, base) in self.instances.order().await.into_iter().enumerate() {
+            let i = base.as_str();
+            let url = format!("{base}{path}");
             let started = Instant::now();
             let outcome = self.attempt(ctx, method.clone(), &url, body).await;
             ctx.timings.record(service, path, started.elapsed());
@@ -304,5 +392,38 @@ impl Upstream {
         self.get_json(ctx, path)
             .await?
             .ok_or_else(|| UpstreamError::Unexpected { service: self.instances.name, detail: format!("{path}: 404") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn calls_go_round_robin_and_skip_an_instance_that_failed() {
+        let instances = Instances::new("search", vec!["http://127.0.0.1:5003".into(), "http://127.0.0.1:5103".into()]);
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            seen.push(instances.order().await[0].clone());
+        }
+        assert_eq!(
+            seen,
+            ["http://127.0.0.1:5003", "http://127.0.0.1:5103", "http://127.0.0.1:5003", "http://127.0.0.1:5103"]
+        );
+        instances.mark_down("http://127.0.0.1:5003");
+        for _ in 0..3 {
+            assert_eq!(instances.order().await, ["http://127.0.0.1:5103", "http://127.0.0.1:5003"]);
+        }
+        instances.mark_up("http://127.0.0.1:5003");
+        let both: Vec<String> = vec![instances.order().await[0].clone(), instances.order().await[0].clone()];
+        assert!(both.contains(&"http://127.0.0.1:5003".to_string()), "{both:?}");
+    }
+
+    #[actix_web::test]
+    async fn addresses_stay_and_unresolvable_names_are_kept_as_they_are() {
+        for url in ["http://127.0.0.1:5003", "http://localhost:5003", "http://[::1]:5003", "https://search:5003"] {
+            assert_eq!(expand(url).await, [url]);
+        }
+        assert_eq!(expand("http://no-such-host.invalid:5003").await, ["http://no-such-host.invalid:5003"]);
     }
 }
