@@ -28,12 +28,19 @@ pub struct TestApp {
 
 /// The service with default settings, port 0 and a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The service with settings adjusted by `adjust` (port 0 and a fresh
+/// database are set before it).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let mut settings = Settings::from_env(&Env(|_: &str| None)).expect("default settings");
     settings.common.port = 0;
     settings.common.mongodb_uri = mongodb_uri();
     settings.common.mongodb_db = format!("test_step09_search_{}", uuid::Uuid::new_v4().simple());
     settings.common.db_timeout = Duration::from_millis(1_500);
+    adjust(&mut settings);
     let db_name = settings.common.mongodb_db.clone();
     let app = Application::build(settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", app.port());

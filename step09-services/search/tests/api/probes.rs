@@ -1,6 +1,10 @@
 //! Bad query strings, readiness, request ids and the OpenAPI document.
 
-use crate::helpers::{post, spawn_app};
+use std::time::Duration;
+
+use mongodb::bson::Document;
+
+use crate::helpers::{post, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn bad_query_strings_get_400_in_the_envelope() {
@@ -81,4 +85,30 @@ async fn unknown_urls_and_bad_sync_bodies_are_json_errors() {
     let bad = app.api.raw("POST", "/sync/apply", "application/json", b"{not json".to_vec()).await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["_status"], "ERR");
+}
+
+#[actix_web::test]
+async fn the_search_index_is_created_at_startup() {
+    let app = spawn_app().await;
+    let names = app.api.db.collection::<Document>("posts").list_index_names().await.expect("the indexes");
+    assert!(names.iter().any(|n| n == "keywords_1_score_-1__id_-1"), "{names:?}");
+}
+
+#[actix_web::test]
+async fn without_its_database_the_service_starts_and_answers_503() {
+    // Nothing listens on port 1: the service must start anyway (the index
+    // is retried in the background) and say 503, never 500.
+    let app = spawn_app_with(|s| {
+        s.common.mongodb_uri = "mongodb://127.0.0.1:1/?directConnection=true".into();
+        s.common.db_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let search = app.api.get("/v1/search?q=rust").await;
+    search.assert_error(503, "unavailable");
+    assert_eq!(search.header("retry-after"), Some("5"));
+    let ready = app.api.get("/health/ready").await;
+    ready.assert_status(503);
+    assert_eq!(ready.body["checks"]["database"]["status"], "down");
+    app.api.get("/health/live").await.assert_status(200);
+    assert_eq!(app.api.get("/sync/checkpoint").await.status, 503);
 }
