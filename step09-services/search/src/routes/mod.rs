@@ -1,0 +1,21 @@
+//! The service's routes, one module per feature.
+//!
+//! - [`search`]: `GET /v1/search`, the verb.
+//! - [`health`]: `GET /health/ready` (`/health/live` is the kit's).
+//! - `GET /openapi.json`: [`crate::openapi`].
+//! - `GET /sync/checkpoint`, `POST /sync/apply`: the kit's
+//!   [`step09_kit::sync::configure`], on the store's target.
+
+pub mod health;
+pub mod search;
+
+use actix_web::web;
+
+/// Mounts the service's routes (the per-worker data is added by
+/// [`crate::Application::build`]).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v1/search", web::get().to(search::search))
+        .route("/health/ready", web::get().to(health::ready))
+        .route("/openapi.json", web::get().to(crate::openapi::serve));
+    step09_kit::sync::configure(cfg);
+}
