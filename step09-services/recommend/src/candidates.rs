@@ -240,22 +240,24 @@ impl Candidates {
         });
     }
 
-    /// Creates the `{score: -1}` index (idempotent), retrying in the
-    /// background while the database is down.
-    pub fn ensure_index(&self) {
+    /// Creates the `{score: -1}` index (idempotent): once now, so that the
+    /// collection exists before the first batch (creating it inside a
+    /// batch's transaction would make that batch a write conflict), then,
+    /// if the database is down, retried in the background.
+    pub async fn ensure_index(&self) {
         let collection = self.target.collection().clone();
+        let index = || IndexModel::builder().keys(doc! { "score": -1 }).build();
+        let Err(e) = collection.create_index(index()).await else { return };
+        log::warn!("candidates: cannot create the score index yet (retrying in the background): {e}");
         actix_web::rt::spawn(async move {
             let mut wait = Duration::from_millis(500);
             loop {
-                let index = IndexModel::builder().keys(doc! { "score": -1 }).build();
-                match collection.create_index(index).await {
+                tokio::time::sleep(wait).await;
+                match collection.create_index(index()).await {
                     Ok(_) => return,
-                    Err(e) => {
-                        log::warn!("candidates: cannot create the score index yet (retry in {wait:?}): {e}");
-                        tokio::time::sleep(wait).await;
-                        wait = (wait * 2).min(INDEX_RETRY_MAX);
-                    }
+                    Err(e) => log::warn!("candidates: cannot create the score index yet (retry in {wait:?}): {e}"),
                 }
+                wait = (wait * 2).min(INDEX_RETRY_MAX);
             }
         });
     }

@@ -40,15 +40,16 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects (lazily), starts the index creation and the refresh loop
-    /// (whose first tick loads the candidates, retried while the database
-    /// is down), and binds the server. Must run inside actix's runtime.
+    /// Connects (lazily), creates the index (retried in the background
+    /// while the database is down), starts the refresh loop (whose first
+    /// tick loads the candidates, retried while the database is down), and
+    /// binds the server. Must run inside actix's runtime.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let common = &settings.common;
         let mongo = Mongo::connect(&common.mongodb_uri, &common.mongodb_db, APP_NAME, common.db_timeout).await?;
         let target = Target::new(&mongo, candidates::COLLECTION, candidates::FIELDS);
         let candidates = Arc::new(candidates::Candidates::new(target.clone()));
-        candidates.ensure_index();
+        candidates.ensure_index().await;
         candidates.clone().keep_fresh(settings.refresh);
         let (mongo, target, shared) =
             (web::Data::new(mongo), web::Data::new(target), web::Data::from(candidates.clone()));
