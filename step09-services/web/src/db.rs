@@ -1,23 +1,25 @@
 //! The web front's own MongoDB data: `users` (one per username) and
 //! `sessions` (see [`crate::session_store`]).
 //!
-//! Posts, tags, search and recommendations moved behind the REST API (see
-//! [`crate::api_client`]); what stays here belongs to the web front alone.
+//! Posts, tags, search and recommendations belong to their services (see
+//! [`crate::services`]); what stays here belongs to the web front alone.
+//! The client is the kit's recording one, so that `/health/ready` can show
+//! that this is the only database the web front touches.
 //! The indexes are created at startup, idempotently.
 
 use mongodb::{
     bson::{doc, DateTime, Document},
     error::ErrorKind,
-    options::ClientOptions,
-    Client, Collection, Database,
+    Collection, Database,
 };
+use step09_kit::mongo::Mongo;
 
 use crate::settings::Settings;
 
 /// The database handle with one typed handle per collection.
 #[derive(Clone)]
 pub struct Db {
-    database: Database,
+    mongo: Mongo,
     users: Collection<Document>,
 }
 
@@ -31,35 +33,32 @@ pub fn is_unavailable(e: &mongodb::error::Error) -> bool {
 impl Db {
     /// Builds the client. This does not connect yet: the driver connects on
     /// first use and reconnects by itself, so the app starts (and recovers)
-    /// even while MongoDB is down.
-    pub async fn connect(settings: &Settings) -> mongodb::error::Result<Self> {
-        let mut options = ClientOptions::parse(&settings.mongodb_uri).await?;
-        options.app_name = Some("step08-web".into());
-        // A request waits at most this long for a server before we answer 503.
-        options.server_selection_timeout = Some(settings.db_timeout);
-        options.connect_timeout = Some(settings.db_timeout);
-        let client = Client::with_options(options)?;
-        Ok(Self::new(client.database(&settings.mongodb_db)))
-    }
-
-    /// Wraps an existing database handle.
-    pub fn new(database: Database) -> Self {
-        Self { users: database.collection("users"), database }
+    /// even while MongoDB is down. A request waits at most `DB_TIMEOUT_MS`
+    /// for a server before we answer 503.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let mongo =
+            Mongo::connect(&settings.mongodb_uri, &settings.mongodb_db, "step09-web", settings.db_timeout).await?;
+        Ok(Self { users: mongo.db.collection("users"), mongo })
     }
 
     /// The underlying database (the session store shares it).
     pub fn database(&self) -> &Database {
-        &self.database
+        &self.mongo.db
+    }
+
+    /// The recording client (for the databases touched).
+    pub fn mongo(&self) -> &Mongo {
+        &self.mongo
     }
 
     /// A round trip to the server: `Ok` when MongoDB answers.
     pub async fn ping(&self) -> mongodb::error::Result<()> {
-        self.database.run_command(doc! { "ping": 1 }).await.map(|_| ())
+        self.mongo.ping().await
     }
 
     /// Creates the indexes the web front's own collections need. Idempotent.
     pub async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
-        crate::session_store::ensure_indexes(&self.database).await
+        crate::session_store::ensure_indexes(self.database()).await
     }
 
     /// Records a login: creates the user on first login.

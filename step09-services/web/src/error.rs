@@ -14,7 +14,12 @@ use actix_web::{
 };
 use tera::Tera;
 
-use crate::api_client::ApiClientError;
+use step09_kit::timing::Timings;
+
+use crate::{
+    services::{request_timings, service_of, UpstreamError},
+    views::render_html,
+};
 
 /// Everything that can go wrong while answering a request.
 #[derive(thiserror::Error)]
@@ -35,15 +40,17 @@ pub enum AppError {
     /// Any other database failure (500).
     #[error("database error")]
     Database(#[source] mongodb::error::Error),
-    /// The REST API cannot be reached, or cannot reach its database (503).
-    #[error("the API is unavailable")]
-    ApiUnavailable(#[source] ApiClientError),
-    /// The REST API did not answer in time (504).
-    #[error("the API timed out")]
-    ApiTimeout(#[source] ApiClientError),
-    /// The REST API answered something unexpected (502).
-    #[error("bad answer from the API")]
-    Api(#[source] ApiClientError),
+    /// A service the page cannot do without (posts; search on the search
+    /// page) cannot be reached, or cannot reach its database (503). The
+    /// error names the service.
+    #[error("a service is unavailable")]
+    ServiceUnavailable(#[source] UpstreamError),
+    /// That service did not answer within `SERVICE_TIMEOUT_MS` (504).
+    #[error("a service timed out")]
+    ServiceTimeout(#[source] UpstreamError),
+    /// That service answered something unexpected (502).
+    #[error("bad answer from a service")]
+    Service(#[source] UpstreamError),
     /// A template failed to render (500).
     #[error("template error")]
     Template(#[from] tera::Error),
@@ -62,12 +69,12 @@ impl From<mongodb::error::Error> for AppError {
     }
 }
 
-impl From<ApiClientError> for AppError {
-    fn from(e: ApiClientError) -> Self {
+impl From<UpstreamError> for AppError {
+    fn from(e: UpstreamError) -> Self {
         match e {
-            ApiClientError::Unavailable(_) => AppError::ApiUnavailable(e),
-            ApiClientError::Timeout => AppError::ApiTimeout(e),
-            ApiClientError::Unexpected(_) => AppError::Api(e),
+            UpstreamError::Unavailable { .. } => AppError::ServiceUnavailable(e),
+            UpstreamError::Timeout { .. } => AppError::ServiceTimeout(e),
+            UpstreamError::Unexpected { .. } => AppError::Service(e),
         }
     }
 }
@@ -95,9 +102,10 @@ impl AppError {
             AppError::DatabaseUnavailable(_) => {
                 "The database is unavailable right now. Please try again in a moment.".into()
             }
-            AppError::ApiUnavailable(_) | AppError::ApiTimeout(_) => {
-                "The posts service (the REST API) is unavailable right now. Please try again in a moment.".into()
-            }
+            AppError::ServiceUnavailable(e) | AppError::ServiceTimeout(e) => match service_of(e) {
+                "search" => "Search is unavailable right now. Please try again in a moment.".into(),
+                service => format!("The {service} service is unavailable right now. Please try again in a moment."),
+            },
             _ => "Something went wrong on our side. It has been logged.".into(),
         }
     }
@@ -109,9 +117,9 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::DatabaseUnavailable(_) | AppError::ApiUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::ApiTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            AppError::Api(_) => StatusCode::BAD_GATEWAY,
+            AppError::DatabaseUnavailable(_) | AppError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::ServiceTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Service(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -158,23 +166,25 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     let Some(tera) = res.request().app_data::<web::Data<Tera>>().cloned() else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
+    let timings = request_timings(res.request());
     let (req, mut response) = res.into_parts();
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
-    let res = ServiceResponse::new(req, response.set_body(error_page_body(&tera, status, message)))
+    let res = ServiceResponse::new(req, response.set_body(error_page_body(&tera, status, message, &timings)))
         .map_into_boxed_body()
         .map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
 
 /// The HTML of the error page.
-fn error_page_body(tera: &Tera, status: StatusCode, message: String) -> String {
+fn error_page_body(tera: &Tera, status: StatusCode, message: String, timings: &Timings) -> String {
     let mut context = tera::Context::new();
     context.insert("status", &status.as_u16());
     context.insert("reason", status.canonical_reason().unwrap_or("Error"));
     context.insert("message", &message);
     context.insert("user", &None::<String>);
     context.insert("flashes", &Vec::<String>::new());
-    match tera.render("error.html", &context) {
+    context.insert("notices", &Vec::<String>::new());
+    match render_html(tera, "error.html", &mut context, timings) {
         Ok(body) => body,
         Err(e) => {
             log::error!("cannot render the error page: {e:?}");
@@ -195,6 +205,7 @@ pub async fn session_failures(
     // stop the router from filling in its path parameters.
     let tera = req.app_data::<web::Data<Tera>>().cloned();
     let db = req.app_data::<web::Data<crate::db::Db>>().cloned();
+    let timings = request_timings(req.request());
     let error = match next.call(req).await {
         Ok(res) => return Ok(res.map_into_boxed_body()),
         Err(e) => e,
@@ -208,7 +219,7 @@ pub async fn session_failures(
     };
     let mut response = app_error.error_response();
     if let Some(tera) = tera {
-        let body = error_page_body(&tera, app_error.status_code(), app_error.public_message());
+        let body = error_page_body(&tera, app_error.status_code(), app_error.public_message(), &timings);
         response = response.set_body(BoxBody::new(body));
         response
             .headers_mut()

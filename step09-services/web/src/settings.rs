@@ -5,9 +5,12 @@
 
 use std::time::Duration;
 
+use step09_kit::settings::Env;
+pub use step09_kit::settings::SettingsError;
+
 /// The signing/encryption key used when `SECRET_KEY` is unset. Fine on a
 /// laptop, never in production: startup logs a warning when it is used.
-const DEVELOPMENT_SECRET: &str = "step08-web development secret: set SECRET_KEY in production!";
+const DEVELOPMENT_SECRET: &str = "step09-web development secret: set SECRET_KEY in production!";
 
 /// Everything the application can be configured with.
 #[derive(Clone, Debug)]
@@ -18,7 +21,8 @@ pub struct Settings {
     pub port: u16,
     /// `MONGODB_URI` (default `mongodb://127.0.0.1:27017`).
     pub mongodb_uri: String,
-    /// `MONGODB_DB`: the database name (default `reddit`).
+    /// `MONGODB_DB`: the web front's own database, users and sessions only
+    /// (default `reddit_web`).
     pub mongodb_db: String,
     /// `SECRET_KEY`: at least 32 bytes; the session cookie is encrypted and
     /// signed with a key derived from it.
@@ -39,24 +43,22 @@ pub struct Settings {
     /// `PAGE_SIZE`: search results per page (default 20, at most 50: the
     /// API's page limit for posts).
     pub page_size: u32,
-    /// `API_URL`: where the web front reaches the REST API (default
-    /// `http://127.0.0.1:5002`).
-    pub api_url: String,
-    /// `PUBLIC_API_URL`: where a browser reaches the REST API, for the
-    /// `/browse` page (default `API_URL`; differs behind Docker or a proxy).
-    pub public_api_url: String,
-    /// `API_TIMEOUT_MS`: how long a page waits for one API call, connecting
-    /// included, before it answers 504 (default 5,000 ms).
-    pub api_timeout: Duration,
-}
-
-/// A setting that is present but unusable.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid setting {name}={value:?}: {reason}")]
-pub struct SettingsError {
-    name: &'static str,
-    value: String,
-    reason: &'static str,
+    /// `POSTS_URL`: the posts service's instances, comma-separated
+    /// (default `http://127.0.0.1:5002`).
+    pub posts_url: Vec<String>,
+    /// `SEARCH_URL`: the search service's instances (default
+    /// `http://127.0.0.1:5003`).
+    pub search_url: Vec<String>,
+    /// `RECOMMEND_URL`: the recommend service's instances (default
+    /// `http://127.0.0.1:5004`).
+    pub recommend_url: Vec<String>,
+    /// `TAGS_URL`: the tags service's instances (default
+    /// `http://127.0.0.1:5005`).
+    pub tags_url: Vec<String>,
+    /// `SERVICE_TIMEOUT_MS`: the whole of one call to a service (connecting,
+    /// sending and reading the body) before the page gives up on it
+    /// (default 2,000 ms).
+    pub service_timeout: Duration,
 }
 
 impl Settings {
@@ -96,22 +98,23 @@ impl Settings {
                 })
             }
         };
+        let env = Env(&get);
         Ok(Self {
             host: text("HOST", "127.0.0.1"),
             port: number("PORT", 5000, 0, u16::MAX.into())? as u16,
             mongodb_uri: text("MONGODB_URI", "mongodb://127.0.0.1:27017"),
-            mongodb_db: text("MONGODB_DB", "reddit"),
+            mongodb_db: text("MONGODB_DB", "reddit_web"),
             secret_key,
             session_ttl: Duration::from_secs(number("SESSION_TTL_SECS", 7_200, 1, 31_536_000)?),
             remember_ttl: Duration::from_secs(number("REMEMBER_TTL_SECS", 2_592_000, 1, 31_536_000)?),
             cookie_secure,
             db_timeout: Duration::from_millis(number("DB_TIMEOUT_MS", 2_000, 100, 60_000)?),
             page_size: number("PAGE_SIZE", 20, 1, 50)? as u32,
-            api_url: text("API_URL", "http://127.0.0.1:5002").trim_end_matches('/').to_owned(),
-            public_api_url: text("PUBLIC_API_URL", &text("API_URL", "http://127.0.0.1:5002"))
-                .trim_end_matches('/')
-                .to_owned(),
-            api_timeout: Duration::from_millis(number("API_TIMEOUT_MS", 5_000, 100, 120_000)?),
+            posts_url: env.urls("POSTS_URL", "http://127.0.0.1:5002")?,
+            search_url: env.urls("SEARCH_URL", "http://127.0.0.1:5003")?,
+            recommend_url: env.urls("RECOMMEND_URL", "http://127.0.0.1:5004")?,
+            tags_url: env.urls("TAGS_URL", "http://127.0.0.1:5005")?,
+            service_timeout: env.millis("SERVICE_TIMEOUT_MS", 2_000, 100, 120_000)?,
         })
     }
 
@@ -136,11 +139,14 @@ mod tests {
         let s = from(&[]).unwrap();
         assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 5000));
         assert_eq!(s.mongodb_uri, "mongodb://127.0.0.1:27017");
-        assert_eq!(s.mongodb_db, "reddit");
+        assert_eq!(s.mongodb_db, "reddit_web");
         assert_eq!(s.session_ttl, Duration::from_secs(7_200));
         assert_eq!(s.page_size, 20);
-        assert_eq!((s.api_url.as_str(), s.public_api_url.as_str()), ("http://127.0.0.1:5002", "http://127.0.0.1:5002"));
-        assert_eq!(s.api_timeout, Duration::from_secs(5));
+        assert_eq!(s.posts_url, ["http://127.0.0.1:5002"]);
+        assert_eq!(s.search_url, ["http://127.0.0.1:5003"]);
+        assert_eq!(s.recommend_url, ["http://127.0.0.1:5004"]);
+        assert_eq!(s.tags_url, ["http://127.0.0.1:5005"]);
+        assert_eq!(s.service_timeout, Duration::from_secs(2));
         assert!(s.uses_development_secret());
     }
 
@@ -153,5 +159,9 @@ mod tests {
         assert!(from(&[("SECRET_KEY", "short")]).is_err());
         assert!(from(&[("COOKIE_SECURE", "maybe")]).is_err());
         assert!(from(&[("COOKIE_SECURE", "true")]).unwrap().cookie_secure);
+        assert!(from(&[("SEARCH_URL", "search:5003")]).is_err());
+        assert!(from(&[("SERVICE_TIMEOUT_MS", "5")]).is_err());
+        let two = from(&[("SEARCH_URL", "http://a:5003,http://b:5003/")]).unwrap();
+        assert_eq!(two.search_url, ["http://a:5003", "http://b:5003"]);
     }
 }

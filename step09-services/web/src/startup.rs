@@ -1,5 +1,5 @@
-//! Builds the web front: database handle (sessions and users), API client,
-//! templates, middleware, routes.
+//! Builds the web front: database handle (sessions and users), the clients
+//! of the services, templates, middleware, routes.
 //!
 //! [`Application::build`] binds the listener first, so that `PORT=0` (what
 //! the tests use) picks a free port that [`Application::port`] reports.
@@ -8,18 +8,22 @@ use std::{net::TcpListener, time::Duration};
 
 use actix_session::{config::PersistentSession, storage::SessionStore, SessionMiddleware};
 use actix_web::{
+    body::MessageBody,
     cookie::{time::Duration as CookieDuration, Key, SameSite},
     dev::Server,
-    middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger},
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue},
+    middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger, Next},
     web, App, HttpServer,
 };
+use step09_kit::{health, request_id};
 use tera::Tera;
 
 use crate::{
-    api_client::ApiClient,
     db::Db,
     error::{render_error_page, session_failures},
     flash, routes,
+    services::{request_timings, Directory},
     session_store::MongoSessionStore,
     settings::Settings,
 };
@@ -99,31 +103,52 @@ fn sessions<S: SessionStore>(store: S, settings: &Settings) -> SessionMiddleware
         .build()
 }
 
+/// The `Server-Timing` response header.
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+
+/// Middleware: gives the request its [`step09_kit::timing::Timings`] (the
+/// service calls and the render add themselves to it) and, after the
+/// handler and the error pages, answers them as the `Server-Timing` header.
+async fn server_timing(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let timings = request_timings(req.request());
+    let mut res = next.call(req).await?;
+    let value = timings.header_value();
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        if !value.is_empty() {
+            res.headers_mut().insert(SERVER_TIMING, value);
+        }
+    }
+    Ok(res)
+}
+
 fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Server> {
     let tera = web::Data::new(templates()?);
     let store = MongoSessionStore::new(db.database(), settings.session_ttl);
     let db = web::Data::new(db);
+    // The instances of every service, once: the round robin and what the
+    // workers learnt about dead instances are shared.
+    let directory = Directory::new(&settings);
     let settings = web::Data::new(settings);
-    // Pages may call the API from the browser (`/browse`), nothing else.
-    let csp = format!(
-        "default-src 'self'; img-src 'self' http: https: data:; connect-src 'self' {}",
-        settings.public_api_url
-    );
+    // Only this site: a browser reaches no service but the web front.
+    let csp = "default-src 'self'; img-src 'self' http: https: data:";
     let server = HttpServer::new(move || {
-        // One API client per worker: awc clients are not `Send`.
-        let api = web::Data::new(ApiClient::new(&settings.api_url, settings.api_timeout));
+        // One client per service per worker: awc clients are not `Send`.
+        let clients = web::Data::new(directory.clients());
         App::new()
             .app_data(tera.clone())
             .app_data(db.clone())
-            .app_data(api)
+            .app_data(clients)
             .app_data(settings.clone())
             .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
             .app_data(web::PayloadConfig::default().limit(MAX_FORM_BYTES))
             // Health checks and static files need no session: they stay
             // outside the session layer, so they never touch MongoDB for it.
-            .route("/health", web::get().to(routes::health))
+            .route("/health/live", web::get().to(health::live))
+            .route("/health/ready", web::get().to(routes::ready))
             .route("/static/style.css", web::get().to(routes::stylesheet))
-            .route("/static/browse.js", web::get().to(routes::browse_script))
             .service(
                 web::scope("")
                     .wrap(flash::framework())
@@ -133,6 +158,8 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             )
             // Turns every 4xx/5xx that is not a page yet into the error page.
             .wrap(ErrorHandlers::new().default_handler(render_error_page))
+            // Outside the error pages, whose render it times too.
+            .wrap(from_fn(server_timing))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -140,10 +167,13 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
                     .add(("Referrer-Policy", "same-origin"))
                     // Images come from the posts' own hosts; scripts only
                     // from this site (no CDN: pages render offline).
-                    .add(("Content-Security-Policy", csp.clone())),
+                    .add(("Content-Security-Policy", csp)),
             )
-            // Outermost: one line per request, with status and duration.
-            .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+            // One line per request, the request id first.
+            .wrap(Logger::new(request_id::LOG_FORMAT))
+            // Outermost: the request id is kept or made before anything
+            // logs, and echoed on every answer.
+            .wrap(from_fn(request_id::middleware))
     })
     .listen(listener)?
     .run();

@@ -1,12 +1,17 @@
-//! What the templates see: the post view model and the common page context.
+//! What the templates see: the post view model and the common page context,
+//! and the render, which is timed and says in the footer how many service
+//! calls the page made.
+
+use std::time::Instant;
 
 use actix_session::Session;
 use actix_web::HttpResponse;
 use actix_web_flash_messages::{IncomingFlashMessages, Level};
 use serde::Serialize;
+use step09_kit::timing::Timings;
 use tera::{Context, Tera};
 
-use crate::{api_client::Post, csrf, error::AppError};
+use crate::{csrf, error::AppError, services::Post};
 
 /// The session entry that holds the logged-in username.
 pub const USER_KEY: &str = "user";
@@ -110,17 +115,59 @@ pub fn page_context(session: &Session, flashes: &IncomingFlashMessages) -> Conte
         })
         .collect();
     context.insert("flashes", &flashes);
+    // What a page could not show because a service is down (handlers fill it).
+    context.insert("notices", &Vec::<String>::new());
     context
 }
 
+/// The footer's line about the page's service calls: how many, and the
+/// slowest (`3 service calls, slowest: recommend 4.1 ms`).
+pub fn calls_summary(timings: &Timings) -> String {
+    let calls = timings.calls();
+    let Some(slowest) = calls.iter().max_by_key(|t| t.duration) else {
+        return "No service calls".into();
+    };
+    let plural = if calls.len() == 1 { "" } else { "s" };
+    let ms = slowest.duration.as_secs_f64() * 1e3;
+    format!("{} service call{plural}, slowest: {} {ms:.1} ms", calls.len(), slowest.name)
+}
+
+/// Renders a template into HTML, with the footer's [`calls_summary`], and
+/// records the render in `timings` (the `Server-Timing` entry `render`).
+pub fn render_html(
+    tera: &Tera,
+    template: &str,
+    context: &mut Context,
+    timings: &Timings,
+) -> Result<String, tera::Error> {
+    context.insert("calls_summary", &calls_summary(timings));
+    let started = Instant::now();
+    let html = tera.render(template, context);
+    timings.record("render", template, started.elapsed());
+    html
+}
+
 /// Renders a template into a 200 HTML response.
-pub fn render(tera: &Tera, template: &str, context: &Context) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(tera.render(template, context)?))
+pub fn render(tera: &Tera, template: &str, context: &mut Context, timings: &Timings) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render_html(tera, template, context, timings)?))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::image_url;
+    use std::time::Duration;
+
+    use super::{calls_summary, image_url, Timings};
+
+    #[test]
+    fn the_footer_names_the_slowest_call() {
+        let timings = Timings::default();
+        assert_eq!(calls_summary(&timings), "No service calls");
+        timings.record("posts", "/posts/x", Duration::from_micros(1_200));
+        assert_eq!(calls_summary(&timings), "1 service call, slowest: posts 1.2 ms");
+        timings.record("recommend", "/v2/recommendations", Duration::from_micros(4_100));
+        timings.record("render", "index.html", Duration::from_millis(9));
+        assert_eq!(calls_summary(&timings), "2 service calls, slowest: recommend 4.1 ms");
+    }
 
     #[test]
     fn image_links_are_recognised_by_extension() {

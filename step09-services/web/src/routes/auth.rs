@@ -12,13 +12,14 @@ use tera::Tera;
 
 use super::see_other;
 use crate::{
-    api_client::ApiClient,
     csrf,
     db::Db,
     error::AppError,
+    routes::home::TAGS_NOTICE,
+    services::Services,
     session_store::REMEMBER_KEY,
     settings::Settings,
-    views::{current_user, page_context, PostView, USER_KEY},
+    views::{current_user, page_context, render_html, PostView, USER_KEY},
 };
 
 /// The longest username, in characters.
@@ -53,9 +54,10 @@ pub async fn login_form(
     session: Session,
     flashes: IncomingFlashMessages,
     query: web::Query<NextQuery>,
+    services: Services,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(query.next.as_deref());
-    render_login(&tera, &settings, &session, &flashes, &next, "", None, StatusCode::OK)
+    render_login(&tera, &settings, &session, &flashes, &next, "", None, StatusCode::OK, &services)
 }
 
 #[allow(clippy::too_many_arguments)] // one page, many parts: clearer than a struct used once
@@ -68,6 +70,7 @@ fn render_login(
     username: &str,
     error: Option<&str>,
     status: StatusCode,
+    services: &Services,
 ) -> Result<HttpResponse, AppError> {
     let token = csrf::token(session)?;
     let mut context = page_context(session, flashes);
@@ -77,7 +80,8 @@ fn render_login(
     context.insert("error", &error);
     context.insert("max_username_chars", &MAX_USERNAME_CHARS);
     context.insert("remember_days", &(settings.remember_ttl.as_secs() / 86_400).max(1));
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(tera.render("login.html", &context)?))
+    let html = render_html(tera, "login.html", &mut context, services.timings())?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
 }
 
 /// The login form.
@@ -97,6 +101,7 @@ pub async fn login(
     session: Session,
     flashes: IncomingFlashMessages,
     form: web::Form<LoginForm>,
+    services: Services,
 ) -> Result<HttpResponse, AppError> {
     csrf::verify(&session, &form.csrf_token, &db).await?;
     let next = safe_next(form.next.as_deref());
@@ -111,6 +116,7 @@ pub async fn login(
             username,
             Some(&message),
             StatusCode::BAD_REQUEST,
+            &services,
         );
     }
     db.record_login(username).await?;
@@ -165,7 +171,7 @@ pub async fn logout(
 /// `GET /me`: the user's tags (their preferred topics) and tagged posts.
 pub async fn me(
     tera: web::Data<Tera>,
-    api: web::Data<ApiClient>,
+    services: Services,
     session: Session,
     flashes: IncomingFlashMessages,
 ) -> Result<HttpResponse, AppError> {
@@ -173,18 +179,33 @@ pub async fn me(
         FlashMessage::info("Please log in to see your tags.").send();
         return Ok(see_other("/login?next=%2Fme"));
     };
-    let tags = api.user_tags(&user).await?;
-    let posts: Vec<PostView> = api
-        .tagged_posts(&user)
-        .await?
-        .into_iter()
-        .map(|tagged| PostView { tags: tagged.tags, ..PostView::from(tagged.post) })
-        .collect();
     let mut context = page_context(&session, &flashes);
+    // Tags down: the page says so; posts down (after tags answered): 503.
+    let (tags, topics) = match futures::try_join!(services.user_tags(&user), services.user_topics(&user)) {
+        Ok(found) => found,
+        Err(e) => {
+            log::warn!("/me: no tags: {e}");
+            context.insert("notices", &[TAGS_NOTICE]);
+            context.insert("tags", &Vec::<String>::new());
+            context.insert("posts", &Vec::<PostView>::new());
+            return crate::views::render(&tera, "me.html", &mut context, services.timings());
+        }
+    };
+    let posts: Vec<PostView> = match services.tagged_posts(&user).await {
+        Ok(tagged) => {
+            tagged.into_iter().map(|tagged| PostView { tags: tagged.tags, ..PostView::from(tagged.post) }).collect()
+        }
+        Err(e) if crate::services::service_of(&e) == "tags" => {
+            log::warn!("/me: no tagged posts: {e}");
+            context.insert("notices", &[TAGS_NOTICE]);
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
     context.insert("tags", &tags);
-    context.insert("topics", &datasets::keywords(&tags.join(" ")));
+    context.insert("topics", &topics);
     context.insert("posts", &posts);
-    crate::views::render(&tera, "me.html", &context)
+    crate::views::render(&tera, "me.html", &mut context, services.timings())
 }
 
 #[cfg(test)]

@@ -1,28 +1,50 @@
-//! `GET /health`: liveness, with the reachability of the database and the API.
+//! `GET /health/ready`: whether this instance can serve pages
+//! (`/health/live` is the kit's).
+//!
+//! Ready means its database and posts answer: without them no page works.
+//! Search, recommend and tags are checked and reported too, but do not fail
+//! readiness: the pages degrade without them (a notice, a 503 search page),
+//! and taking every web instance out of the load balancer because search is
+//! down would turn a degraded site into no site.
 
-use actix_web::{web, HttpResponse};
-use serde_json::json;
+use actix_web::{http::Method, HttpResponse};
+use serde_json::{json, Map};
+use step09_kit::health::{self, Check};
 
-use crate::{api_client::ApiClient, db::Db};
+use crate::{db::Db, services::Services};
 
-/// Always 200 while the process serves requests (a liveness probe); the body
-/// says whether MongoDB and the API answer, so an operator sees why pages
-/// return 503.
-pub async fn health(db: web::Data<Db>, api: web::Data<ApiClient>) -> HttpResponse {
-    let (database, api) = futures::join!(db.ping(), api.health());
-    let database = match database {
-        Ok(()) => "up",
-        Err(e) => {
-            log::warn!("health: database unreachable: {e}");
-            "down"
-        }
+/// The path each service is probed at: its own readiness (posts that
+/// cannot reach its database cannot serve a page either).
+const PROBE: &str = "/health/ready";
+
+/// `GET /health/ready`: 200 when the database and posts answer, else 503;
+/// the body has every check and the databases this process touched (its
+/// own only).
+pub async fn ready(db: actix_web::web::Data<Db>, services: Services) -> HttpResponse {
+    let (database, posts, search, recommend, tags) = futures::join!(
+        db.ping(),
+        services.probe("posts", Method::GET, PROBE),
+        services.probe("search", Method::GET, PROBE),
+        services.probe("recommend", Method::GET, PROBE),
+        services.probe("tags", Method::GET, PROBE),
+    );
+    if let Err(e) = &database {
+        log::warn!("ready: database unreachable: {e}");
+    }
+    let optional = |name: &'static str, up: bool| Check {
+        name,
+        // Reported, never failing: see the module's doc.
+        up: true,
+        detail: json!({ "reachable": up, "required": false }),
     };
-    let api = match api {
-        Ok(()) => "up",
-        Err(e) => {
-            log::warn!("health: {e}");
-            "down"
-        }
-    };
-    HttpResponse::Ok().json(json!({ "status": "ok", "database": database, "api": api }))
+    let checks = vec![
+        Check::new("database", database.is_ok()),
+        Check::new("posts", posts),
+        optional("search", search),
+        optional("recommend", recommend),
+        optional("tags", tags),
+    ];
+    let mut extra = Map::new();
+    extra.insert("databases".into(), json!(db.mongo().touched()));
+    health::ready(checks, extra)
 }

@@ -1,18 +1,16 @@
 //! The routes, one module per feature, and [`configure`] that mounts them.
 
 mod auth;
-mod browse;
 mod health;
-mod home;
-mod posts;
+pub mod home;
+pub mod posts;
 mod search;
 
 use actix_web::{http::header, web, HttpResponse};
 
-pub use browse::script as browse_script;
-pub use health::health;
+pub use health::ready;
 
-/// Mounts every page of the app (all behind the session layer; `/health`
+/// Mounts every page of the app (all behind the session layer; `/health/*`
 /// and `/static` are mounted outside it, in [`crate::startup`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::index))
@@ -27,8 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
-        .route("/me", web::get().to(auth::me))
-        .route("/browse", web::get().to(browse::page));
+        .route("/me", web::get().to(auth::me));
 }
 
 /// `GET /static/style.css`: the one stylesheet, compiled into the binary.

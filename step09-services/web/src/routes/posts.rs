@@ -9,10 +9,11 @@ use tera::Tera;
 
 use super::see_other;
 use crate::{
-    api_client::ApiClient,
     csrf,
     db::Db,
     error::AppError,
+    routes::home::TAGS_NOTICE,
+    services::Services,
     views::{current_user, page_context, render, PostView},
 };
 
@@ -29,21 +30,31 @@ fn post_id(raw: &str) -> Result<ObjectId, AppError> {
 /// `GET /posts/{id}`.
 pub async fn show(
     tera: web::Data<Tera>,
-    api: web::Data<ApiClient>,
+    services: Services,
     session: Session,
     flashes: IncomingFlashMessages,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = post_id(&id)?;
-    let post = api.post(id).await?.ok_or_else(|| AppError::NotFound("There is no post with this id.".into()))?;
+    let post = services.post(id).await?.ok_or_else(|| AppError::NotFound("There is no post with this id.".into()))?;
     let mut post = PostView::from(post);
+    let mut notices = Vec::new();
     if let Some(user) = current_user(&session) {
-        post.tags = api.post_tags(&user, id).await?;
+        match services.post_tags(&user, id).await {
+            Ok(tags) => post.tags = tags,
+            // The post without the tag forms beats no post at all.
+            Err(e) => {
+                log::warn!("post page: no tags: {e}");
+                notices.push(TAGS_NOTICE);
+            }
+        }
     }
     let mut context = page_context(&session, &flashes);
     context.insert("post", &post);
     context.insert("max_tag_chars", &MAX_TAG_CHARS);
-    render(&tera, "post.html", &context)
+    context.insert("tags_available", &notices.is_empty());
+    context.insert("notices", &notices);
+    render(&tera, "post.html", &mut context, services.timings())
 }
 
 /// The tag forms: add (the default) or remove one tag.
@@ -68,7 +79,7 @@ pub enum TagAction {
 
 /// `POST /posts/{id}/tags`: the logged-in user adds or removes a tag.
 pub async fn tags(
-    api: web::Data<ApiClient>,
+    services: Services,
     db: web::Data<Db>,
     session: Session,
     id: web::Path<String>,
@@ -81,7 +92,7 @@ pub async fn tags(
         return Ok(see_other(&format!("/login?next={}", urlencoding::encode(&here))));
     };
     csrf::verify(&session, &form.csrf_token, &db).await?;
-    if api.post(id).await?.is_none() {
+    if services.post(id).await?.is_none() {
         return Err(AppError::NotFound("There is no post with this id.".into()));
     }
     let tag = match normalise_tag(&form.tag) {
@@ -91,22 +102,41 @@ pub async fn tags(
             return Ok(see_other(&here));
         }
     };
-    match form.action {
-        TagAction::Add => {
-            let existing = api.post_tags(&user, id).await?;
-            if !existing.contains(&tag) && existing.len() >= MAX_TAGS_PER_POST {
-                FlashMessage::error(format!("A post can carry at most {MAX_TAGS_PER_POST} of your tags.")).send();
-                return Ok(see_other(&here));
-            }
-            api.add_tag(&user, id, &tag).await?;
-            FlashMessage::success(format!("Tagged “{tag}”.")).send();
-        }
+    let done = match form.action {
+        TagAction::Add => add_tag(&services, &user, id, &tag).await,
         TagAction::Remove => {
-            api.remove_tag(&user, id, &tag).await?;
-            FlashMessage::success(format!("Removed the tag “{tag}”.")).send();
+            services.remove_tag(&user, id, &tag).await.map(|()| Ok(format!("Removed the tag “{tag}”.")))
+        }
+    };
+    match done {
+        Ok(Ok(success)) => FlashMessage::success(success).send(),
+        Ok(Err(refused)) => FlashMessage::error(refused).send(),
+        // Tags down: the visitor is told on the post's page, not with a 5xx.
+        Err(e) => {
+            log::warn!("tagging failed: {e}");
+            FlashMessage::error(TAGGING_FAILED).send();
         }
     }
     Ok(see_other(&here))
+}
+
+/// The flash message when tags cannot be reached.
+pub const TAGGING_FAILED: &str = "Tagging is unavailable right now: nothing was changed. Please try again in a moment.";
+
+/// Adds a tag unless the user's tags on the post are at the limit: the
+/// message to show, or why tags could not be reached.
+async fn add_tag(
+    services: &Services,
+    user: &str,
+    id: ObjectId,
+    tag: &str,
+) -> Result<Result<String, String>, crate::services::UpstreamError> {
+    let existing = services.post_tags(user, id).await?;
+    if !existing.iter().any(|t| t == tag) && existing.len() >= MAX_TAGS_PER_POST {
+        return Ok(Err(format!("A post can carry at most {MAX_TAGS_PER_POST} of your tags.")));
+    }
+    services.add_tag(user, id, tag).await?;
+    Ok(Ok(format!("Tagged “{tag}”.")))
 }
 
 /// Trims, lower-cases and squeezes spaces; refuses empty, long or odd tags.

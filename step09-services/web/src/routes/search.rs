@@ -8,15 +8,15 @@ use tera::Tera;
 
 use super::see_other;
 use crate::{
-    api_client::ApiClient,
     error::AppError,
+    services::Services,
     settings::Settings,
     views::{page_context, render, PostView},
 };
 
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// The deepest results page (skipping further gets slow on a big collection).
+/// The deepest results page (search's own limit too).
 pub const MAX_PAGE: u32 = 500;
 
 /// The search box.
@@ -49,7 +49,7 @@ pub struct PageQuery {
 /// query, best score first.
 pub async fn results(
     tera: web::Data<Tera>,
-    api: web::Data<ApiClient>,
+    services: Services,
     settings: web::Data<Settings>,
     session: Session,
     flashes: IncomingFlashMessages,
@@ -61,10 +61,14 @@ pub async fn results(
     if query.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::BadRequest(format!("Searches are limited to {MAX_QUERY_CHARS} characters.")));
     }
-    // The same function stemmed the titles at import time.
+    // The same function stems the query in search: a query of stop words
+    // only needs no call.
     let keywords = datasets::keywords(&query);
-    let (posts, has_next) =
-        if keywords.is_empty() { (Vec::new(), false) } else { api.search(&keywords, page, settings.page_size).await? };
+    let (posts, has_next) = if keywords.is_empty() {
+        (Vec::new(), false)
+    } else {
+        services.search(&query, page, settings.page_size).await?
+    };
     let posts: Vec<PostView> = posts.into_iter().map(PostView::from).collect();
     let mut context = page_context(&session, &flashes);
     context.insert("query", &query);
@@ -73,7 +77,7 @@ pub async fn results(
     context.insert("posts", &posts);
     context.insert("page", &page);
     context.insert("has_next", &has_next);
-    render(&tera, "search_results.html", &context)
+    render(&tera, "search_results.html", &mut context, services.timings())
 }
 
 /// `page` must be a whole number from 1 to [`MAX_PAGE`]; absent means 1.
