@@ -1,17 +1,29 @@
-//! Spawns the programs on random ports against a database of their own:
-//! [`spawn_api`] the REST API alone, [`spawn_app`] the API and the web front
-//! in front of it. [`TestApp`] talks to the web front like a browser
-//! (cookies kept, redirects not followed: tests inspect them); [`TestApi`]
-//! talks JSON to the API (mongo-rest's test client, shared).
+//! Spawns the web front on a random port with everything it calls: the
+//! real posts and tags services (in-process, each on a fresh database) and
+//! stand-in servers for search and recommend ([`StandIn`]: small actix
+//! apps answering the briefing's contracts from the posts' database, with
+//! switches to make them fail). [`TestApp`] talks to the web front like a
+//! browser (cookies kept, redirects not followed: tests inspect them).
+#![allow(dead_code)]
 
-use std::{cell::RefCell, collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU8, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
 
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use mongodb::{
     bson::{doc, oid::ObjectId, DateTime, Document},
     Client, Database,
 };
-use step08_rest::{settings::Settings, startup::Application};
-use tokio::{net::TcpListener, sync::watch};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use step09_web::{settings::Settings, startup::Application};
 
 pub use crate::client::TestApi;
 
@@ -20,17 +32,28 @@ pub fn mongodb_uri() -> String {
     std::env::var("MONGODB_URI").unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into())
 }
 
-/// A running app, its own database, and a browser-like client.
+/// The service timeout the tests run the web front with.
+pub const TEST_SERVICE_TIMEOUT: Duration = Duration::from_millis(1_000);
+
+/// A running web front, what it calls, and a browser-like client.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
-    /// The test's own database (dropped when the `TestApp` is dropped).
+    /// The web front's own database (dropped when the `TestApp` is dropped).
     pub db: Database,
     db_name: String,
+    /// The settings it runs with (for a second instance on the same database).
+    pub settings: Settings,
     client: awc::Client,
     cookies: RefCell<HashMap<String, String>>,
-    /// The API the web front calls (its database is the same).
-    pub api: TestApi,
+    /// The posts service (its database holds the posts).
+    pub posts: TestApi,
+    /// The tags service.
+    pub tags: TestApi,
+    /// The search stand-ins (one unless asked for more).
+    pub searches: Vec<StandIn>,
+    /// The recommend stand-in.
+    pub recommend: StandIn,
 }
 
 /// A response, read whole.
@@ -43,7 +66,12 @@ pub struct Page {
 impl Page {
     /// The `Location` header of a redirect.
     pub fn location(&self) -> &str {
-        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.header("location")
+    }
+
+    /// A header as text (empty when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 
     /// The CSRF token rendered into the page's forms.
@@ -68,75 +96,301 @@ impl Page {
     }
 }
 
-/// The app with default settings.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+/// A base URL where nothing listens (a port bound, then released).
+pub fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
 }
 
-/// The app with settings adjusted by `adjust` (port 0, a fresh database and
-/// the address of a fresh API on the same database are set before it runs).
+/// The app with default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn(1, |_| {}).await
+}
+
+/// The app with settings adjusted by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(1, adjust).await
+}
+
+/// Posts, tags, `searches` search stand-ins, a recommend stand-in and the
+/// web front, with its settings adjusted by `adjust` (port 0, a fresh
+/// database and the services' addresses are set before it runs).
+pub async fn spawn(searches: usize, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
+    let posts = spawn_rest(step09_posts::default, "posts").await;
+    let tags = spawn_rest(step09_tags::default, "tags").await;
+    let mut search_stand_ins = Vec::new();
+    for _ in 0..searches {
+        search_stand_ins.push(StandIn::start(Kind::Search, posts.db.clone()).await);
+    }
+    let recommend = StandIn::start(Kind::Recommend, posts.db.clone()).await;
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
     settings.mongodb_uri = mongodb_uri();
-    settings.mongodb_db = format!("test_step08_{}", uuid::Uuid::new_v4().simple());
+    settings.mongodb_db = format!("test_step09_web_{}", uuid::Uuid::new_v4().simple());
     settings.db_timeout = Duration::from_millis(1_500);
-    settings.api_timeout = Duration::from_secs(10);
+    settings.service_timeout = TEST_SERVICE_TIMEOUT;
+    settings.posts_url = vec![posts.address.clone()];
+    settings.tags_url = vec![tags.address.clone()];
+    settings.search_url = search_stand_ins.iter().map(|s| s.address.clone()).collect();
+    settings.recommend_url = vec![recommend.address.clone()];
     adjust(&mut settings);
-    let uri = settings.mongodb_uri.clone();
-    let timeout = settings.db_timeout;
-    let api = spawn_api_with(|a| {
-        a.mongodb_uri = uri;
-        a.mongodb_db = settings.mongodb_db.clone();
-        a.db_timeout = timeout;
-        // The web front's port is random: let the browser tests' pages call
-        // the API from wherever they are served.
-        a.cors_origins = vec!["*".into()];
-    })
-    .await;
-    if settings.api_url == "http://127.0.0.1:5002" {
-        settings.api_url = api.address.clone();
-        settings.public_api_url = api.address.clone();
-    }
     let db_name = settings.mongodb_db.clone();
-    let app = Application::build(settings).await.expect("the app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    let address = start_web(settings.clone()).await;
     let client = Client::with_uri_str(mongodb_uri()).await.expect("a MongoDB client");
     TestApp {
         address,
         db: client.database(&db_name),
         db_name,
+        settings,
         client: awc::Client::builder().disable_redirects().timeout(Duration::from_secs(30)).finish(),
         cookies: RefCell::new(HashMap::new()),
-        api,
+        posts,
+        tags,
+        searches: search_stand_ins,
+        recommend,
     }
 }
 
-/// The API on the reddit domain (what `step08-api` serves).
-pub async fn spawn_api() -> TestApi {
-    spawn_api_with(|_| {}).await
-}
-
-/// The API with settings adjusted by `adjust` (port 0 and a fresh database
-/// are set before it runs).
-pub async fn spawn_api_with(adjust: impl FnOnce(&mut mongo_rest::Settings)) -> TestApi {
-    let _ = env_logger::builder().is_test(true).try_init();
-    let mut settings = mongo_rest::Settings::from_lookup(|_| None).expect("default settings");
-    settings.port = 0;
-    settings.domain = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("domains/reddit.toml");
-    settings.mongodb_uri = mongodb_uri();
-    let own_db = format!("test_step08_api_{}", uuid::Uuid::new_v4().simple());
-    settings.mongodb_db = own_db.clone();
-    settings.db_timeout = Duration::from_millis(1_500);
-    adjust(&mut settings);
-    // Only a database this function named is dropped by the `TestApi`.
-    let (name, owned) = (settings.mongodb_db.clone(), settings.mongodb_db == own_db);
-    let app = mongo_rest::Application::build(settings).await.expect("the API builds");
+/// Starts a web front; its address.
+async fn start_web(settings: Settings) -> String {
+    let app = Application::build(settings).await.expect("the web front builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApi::new(address, &name, owned).await
+    address
+}
+
+/// A mongo-rest service of the step (posts, tags) on port 0 and a fresh
+/// database, with the service's own defaults otherwise.
+async fn spawn_rest(default: fn(&str) -> Option<&'static str>, name: &str) -> TestApi {
+    let mut settings = mongo_rest::Settings::from_lookup(|n| default(n).map(Into::into)).expect("default settings");
+    settings.port = 0;
+    settings.mongodb_uri = mongodb_uri();
+    settings.mongodb_db = format!("test_step09_web_{name}_{}", uuid::Uuid::new_v4().simple());
+    settings.db_timeout = Duration::from_millis(1_500);
+    let db = settings.mongodb_db.clone();
+    let app = match name {
+        "posts" => step09_posts::build(settings).await,
+        _ => step09_tags::build(settings).await,
+    }
+    .expect("the service builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApi::new(address, &db, true).await
+}
+
+/// Which contract a stand-in answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `GET /v1/search`.
+    Search,
+    /// `GET /v2/recommendations`.
+    Recommend,
+}
+
+/// How a stand-in behaves, switchable while it runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum Mode {
+    /// Answers the contract.
+    Normal = 0,
+    /// Sends the head at once and the body after twice the web's timeout.
+    SlowBody = 1,
+    /// Answers 503 with Eve's error envelope.
+    Unavailable = 2,
+}
+
+/// What a stand-in shares with its workers.
+struct State {
+    kind: Kind,
+    posts: Database,
+    mode: AtomicU8,
+    request_ids: Mutex<Vec<String>>,
+}
+
+/// A stand-in for search or recommend: answers from the posts' database
+/// what the real service would answer once sync has carried the posts, and
+/// records the `X-Request-Id` of every call.
+pub struct StandIn {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    state: Arc<State>,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl StandIn {
+    /// Starts one on port 0.
+    pub async fn start(kind: Kind, posts: Database) -> Self {
+        let state = Arc::new(State { kind, posts, mode: AtomicU8::new(0), request_ids: Mutex::new(Vec::new()) });
+        let data = web::Data::from(state.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let address = format!("http://127.0.0.1:{}", listener.local_addr().expect("an address").port());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/v1/search", web::get().to(stand_in))
+                .route("/v2/recommendations", web::get().to(stand_in))
+                .route("/health/ready", web::get().to(|| async { HttpResponse::Ok().json(json!({"status": "ready"})) }))
+        })
+        .workers(1)
+        .listen(listener)
+        .expect("listens")
+        .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Self { address, state, server: handle }
+    }
+
+    /// Switches the behaviour.
+    pub fn set_mode(&self, mode: Mode) {
+        self.state.mode.store(mode as u8, Ordering::SeqCst);
+    }
+
+    /// The `X-Request-Id` of every call so far.
+    pub fn request_ids(&self) -> Vec<String> {
+        self.state.request_ids.lock().unwrap().clone()
+    }
+
+    /// How many calls it got.
+    pub fn calls(&self) -> usize {
+        self.request_ids().len()
+    }
+
+    /// Stops it: its port refuses connections from now on.
+    pub async fn stop(&self) {
+        self.server.stop(false).await;
+    }
+}
+
+/// The query of either contract.
+#[derive(Deserialize)]
+struct Query {
+    q: Option<String>,
+    page: Option<u64>,
+    max_results: Option<u64>,
+    topics: Option<String>,
+}
+
+async fn stand_in(state: web::Data<State>, req: HttpRequest, query: web::Query<Query>) -> HttpResponse {
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("<none>").to_owned();
+    state.request_ids.lock().unwrap().push(id);
+    let mode = state.mode.load(Ordering::SeqCst);
+    if mode == Mode::Unavailable as u8 {
+        return HttpResponse::ServiceUnavailable()
+            .json(json!({"_status": "ERR", "_error": {"code": 503, "message": "stand-in switched off"}}));
+    }
+    let body = match state.kind {
+        Kind::Search => search(&state.posts, &query).await,
+        Kind::Recommend => recommend(&state.posts, &query).await,
+    };
+    let Ok(body) = body else {
+        return HttpResponse::BadRequest().json(json!({"_status": "ERR", "_error": {"code": 400, "message": "bad"}}));
+    };
+    if mode == Mode::SlowBody as u8 {
+        let delay = TEST_SERVICE_TIMEOUT * 2;
+        let bytes = web::Bytes::from(body.to_string());
+        let late = futures::stream::once(async move {
+            actix_web::rt::time::sleep(delay).await;
+            Ok::<_, actix_web::Error>(bytes)
+        });
+        return HttpResponse::Ok().content_type("application/json").streaming(late);
+    }
+    HttpResponse::Ok().json(body)
+}
+
+/// A post as both contracts list it (Eve JSON: hex id, RFC 1123 date).
+fn item(post: &Document) -> serde_json::Map<String, Value> {
+    let date = post
+        .get_datetime("created_utc")
+        .ok()
+        .and_then(|d| chrono::DateTime::from_timestamp_millis(d.timestamp_millis()))
+        .map(|d| d.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+    let text = |k: &str| post.get_str(k).unwrap_or_default().to_owned();
+    let number = |k: &str| post.get_i64(k).or_else(|_| post.get_i32(k).map(i64::from)).unwrap_or_default();
+    let value = json!({
+        "_id": post.get_object_id("_id").map(|id| id.to_hex()).unwrap_or_default(),
+        "title": text("title"), "url": text("url"), "permalink": text("permalink"), "domain": text("domain"),
+        "author": text("author"), "thumbnail": text("thumbnail"), "created_utc": date,
+        "score": number("score"), "num_comments": number("num_comments"),
+        "is_self": post.get_bool("is_self").unwrap_or_default(),
+    });
+    value.as_object().unwrap().clone()
+}
+
+async fn all_posts(posts: &Database, filter: Document) -> Vec<Document> {
+    use futures::TryStreamExt;
+    let cursor = posts.collection::<Document>("posts").find(filter).await.expect("a cursor");
+    cursor.try_collect().await.expect("the posts")
+}
+
+/// search's `/v1/search` contract.
+async fn search(posts: &Database, query: &Query) -> Result<Value, ()> {
+    let q = query.q.clone().ok_or(())?;
+    let (page, max) = (query.page.unwrap_or(1), query.max_results.unwrap_or(25));
+    if q.chars().count() > 200 || !(1..=500).contains(&page) || !(1..=50).contains(&max) {
+        return Err(());
+    }
+    let keywords = datasets::keywords(&q);
+    let mut found = all_posts(posts, doc! { "keywords": { "$all": &keywords } }).await;
+    let score = |p: &Document| p.get_i64("score").or_else(|_| p.get_i32("score").map(i64::from)).unwrap_or_default();
+    found.sort_by(|a, b| {
+        score(b).cmp(&score(a)).then(b.get_object_id("_id").unwrap().cmp(&a.get_object_id("_id").unwrap()))
+    });
+    let start = ((page - 1) * max) as usize;
+    let items: Vec<Value> = found.iter().skip(start).take(max as usize).map(|p| Value::Object(item(p))).collect();
+    let mut links = json!({ "self": {"href": "v1/search"}, "parent": {"href": "/"} });
+    if found.len() > start + max as usize {
+        links["next"] = json!({ "href": format!("v1/search?page={}", page + 1) });
+    }
+    Ok(json!({ "_items": items, "_meta": { "page": page, "max_results": max }, "_links": links }))
+}
+
+/// recommend's `/v2/recommendations` contract (step 08's ranking with the
+/// topics first).
+async fn recommend(posts: &Database, query: &Query) -> Result<Value, ()> {
+    let max = query.max_results.unwrap_or(12);
+    if !(1..=50).contains(&max) {
+        return Err(());
+    }
+    let topics: Vec<String> =
+        query.topics.as_deref().unwrap_or_default().split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    let number = |p: &Document, k: &str| p.get_i64(k).or_else(|_| p.get_i32(k).map(i64::from)).unwrap_or_default();
+    let mut found: Vec<(Document, Vec<String>)> = all_posts(posts, doc! { "score": { "$gt": 50 } })
+        .await
+        .into_iter()
+        .map(|p| {
+            let keywords: Vec<String> = p
+                .get_array("keywords")
+                .map(|k| k.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            let hits = topics.iter().filter(|t| keywords.contains(t)).cloned().collect();
+            (p, hits)
+        })
+        .collect();
+    found.sort_by(|(a, ha), (b, hb)| {
+        hb.len()
+            .cmp(&ha.len())
+            .then((number(a, "downs") - number(a, "ups")).cmp(&(number(b, "downs") - number(b, "ups"))))
+            .then(number(b, "num_comments").cmp(&number(a, "num_comments")))
+            .then(a.get_object_id("_id").unwrap().cmp(&b.get_object_id("_id").unwrap()))
+    });
+    let items: Vec<Value> = found
+        .iter()
+        .take(max as usize)
+        .map(|(p, hits)| {
+            let mut item = item(p);
+            item.remove("thumbnail");
+            let weight = number(p, "score") as f64 / 10.0;
+            item.insert("why".into(), json!({ "topics": hits, "weight": weight, "rank": hits.len() as f64 }));
+            Value::Object(item)
+        })
+        .collect();
+    Ok(json!({
+        "_items": items, "_meta": { "max_results": max },
+        "_links": { "self": {"href": "v2/recommendations"}, "parent": {"href": "/"} },
+    }))
 }
 
 impl TestApp {
@@ -171,14 +425,23 @@ impl TestApp {
 
     /// `GET path`, with the cookies.
     pub async fn get(&self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .insert_header(("cookie", self.cookie_header()))
-            .send()
-            .await
-            .expect("the request is sent");
+        self.get_at(&self.address, path, &[]).await
+    }
+
+    /// `GET path` on the web front at `address` (another instance), with
+    /// this browser's cookies and extra headers.
+    pub async fn get_at(&self, address: &str, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.get(format!("{address}{path}")).insert_header(("cookie", self.cookie_header()));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let response = request.send().await.expect("the request is sent");
         self.read(response).await
+    }
+
+    /// A second web front on the same settings and database; its address.
+    pub async fn another_instance(&self) -> String {
+        start_web(self.settings.clone()).await
     }
 
     /// `POST path` with a urlencoded form, with the cookies.
@@ -218,13 +481,10 @@ impl TestApp {
         self.cookies.borrow().get("reddit_session").cloned()
     }
 
-    /// Inserts posts, returning their ids.
+    /// Inserts posts into the posts service's database (as `datasets
+    /// import` does), returning their ids.
     pub async fn seed(&self, posts: Vec<Document>) -> Vec<ObjectId> {
-        let result = self.db.collection::<Document>("posts").insert_many(posts).await.expect("posts inserted");
-        let mut ids: Vec<(usize, ObjectId)> =
-            result.inserted_ids.into_iter().map(|(i, id)| (i, id.as_object_id().expect("an ObjectId"))).collect();
-        ids.sort_by_key(|(i, _)| *i);
-        ids.into_iter().map(|(_, id)| id).collect()
+        self.posts.seed("posts", posts).await
     }
 }
 
@@ -270,56 +530,5 @@ pub fn post(title: &str, score: i64, ups: i64, downs: i64, num_comments: i64) ->
         "num_comments": num_comments,
         "keywords": datasets::keywords(title),
         "source": "reddit",
-    }
-}
-
-/// A TCP proxy in front of the development database that the test can take
-/// down and bring back, to play "MongoDB stopped" without stopping it.
-pub struct DbProxy {
-    /// A URI that goes through the proxy.
-    pub uri: String,
-    up: Arc<watch::Sender<bool>>,
-}
-
-impl DbProxy {
-    /// Starts the proxy, up.
-    pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
-        let port = listener.local_addr().expect("an address").port();
-        let uri = mongodb_uri();
-        let target = uri.trim_start_matches("mongodb://").split(['/', '?', ',']).next().unwrap_or_default().to_owned();
-        let target = target.rsplit('@').next().unwrap_or_default().to_owned();
-        let (up, _) = watch::channel(true);
-        let up = Arc::new(up);
-        let state = up.clone();
-        actix_web::rt::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let mut down = state.subscribe();
-                if !*down.borrow() {
-                    continue; // dropped: the connection is refused
-                }
-                let target = target.clone();
-                actix_web::rt::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = down.wait_for(|up| !*up) => {}
-                    }
-                });
-            }
-        });
-        // Direct connection: the server advertises its own address, which
-        // would otherwise lead the driver around the proxy.
-        Self { uri: format!("mongodb://127.0.0.1:{port}/?directConnection=true"), up }
-    }
-
-    /// Cuts every connection and refuses new ones.
-    pub fn down(&self) {
-        self.up.send_replace(false);
-    }
-
-    /// Accepts connections again.
-    pub fn up(&self) {
-        self.up.send_replace(true);
     }
 }

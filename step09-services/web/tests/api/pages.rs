@@ -1,6 +1,6 @@
 //! Home page, recommendations, health, static files and error pages.
 
-use crate::helpers::{post, spawn_app};
+use crate::helpers::{dead_url, post, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn home_shows_the_search_box_and_the_recommendations_in_workshop_order() {
@@ -51,12 +51,37 @@ async fn an_empty_database_says_how_to_load_data() {
 }
 
 #[actix_web::test]
-async fn health_reports_the_database() {
+async fn readiness_needs_the_database_and_posts_and_reports_the_rest() {
     let app = spawn_app().await;
-    let page = app.get("/health").await;
+    app.get("/health/live").await.assert_status(200);
+    let page = app.get("/health/ready").await;
     page.assert_status(200);
     let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
-    assert_eq!(json, serde_json::json!({ "status": "ok", "database": "up", "api": "up" }));
+    assert_eq!(json["status"], "ready", "{json}");
+    assert_eq!(json["checks"]["database"]["status"], "up", "{json}");
+    assert_eq!(json["checks"]["posts"]["status"], "up", "{json}");
+    assert_eq!(json["checks"]["search"]["reachable"], true, "{json}");
+    // Its own database only.
+    assert_eq!(json["databases"], serde_json::json!([app.settings.mongodb_db]), "{json}");
+    // step 08's /health is gone.
+    app.get("/health").await.assert_status(404);
+}
+
+#[actix_web::test]
+async fn readiness_fails_without_posts_but_not_without_search() {
+    let app = spawn_app_with(|s| {
+        s.posts_url = vec![dead_url()];
+        s.search_url = vec![dead_url()];
+    })
+    .await;
+    let page = app.get("/health/ready").await;
+    page.assert_status(503);
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(json["checks"]["posts"]["status"], "down", "{json}");
+    assert_eq!(json["checks"]["search"]["status"], "up", "{json}");
+    assert_eq!(json["checks"]["search"]["reachable"], false, "{json}");
+    let only_search = spawn_app_with(|s| s.search_url = vec![dead_url()]).await;
+    only_search.get("/health/ready").await.assert_status(200);
 }
 
 #[actix_web::test]
@@ -79,21 +104,19 @@ async fn the_stylesheet_is_served_locally() {
 }
 
 #[actix_web::test]
-async fn a_post_written_through_the_api_is_on_the_pages_at_once() {
+async fn a_post_written_through_the_posts_service_is_on_its_page_at_once() {
     let app = spawn_app().await;
     let created = app
-        .api
+        .posts
         .post(
             "/posts",
             &serde_json::json!({
-                "name": "t3_fromapi", "author": "curl", "title": "Written through the API",
+                "name": "t3_fromapi", "author": "curl", "title": "Written through the posts service",
                 "created_utc": "Tue, 02 Apr 2013 10:29:13 GMT", "score": 99,
             }),
         )
         .await;
     created.assert_status(201);
     let id = created.body["_id"].as_str().unwrap().to_owned();
-    app.get(&format!("/posts/{id}")).await.assert_status(200).assert_contains("Written through the API");
-    app.get("/search_results/written").await.assert_status(200).assert_contains(&format!("/posts/{id}"));
-    app.get("/").await.assert_status(200).assert_contains("Written through the API");
+    app.get(&format!("/posts/{id}")).await.assert_status(200).assert_contains("Written through the posts service");
 }
