@@ -140,15 +140,16 @@ impl ResponseError for AppError {
 
 /// `ErrorHandlers` callback: renders `error.html` for any 4xx/5xx response.
 /// Responses that already are HTML pages (the login form answered with 400
-/// and its message, say) are left as they are.
+/// and its message, say) or JSON are left as they are.
 pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let status = res.status();
-    let is_html = res
+    // JSON answers (`/health/ready`'s 503) are for machines: left as they are.
+    let is_page = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let message = match res.response().error() {
