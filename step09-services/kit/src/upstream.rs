@@ -309,6 +309,19 @@ impl Upstream {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, UpstreamError> {
+        self.call_with_headers(ctx, method, path, body, &[]).await
+    }
+
+    /// [`call`](Self::call) with request headers of the caller's own
+    /// (`If-Match` on a conditional write, say).
+    pub async fn call_with_headers(
+        &self,
+        ctx: &Ctx,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, UpstreamError> {
         let service = self.instances.name;
         let read = method == Method::GET || method == Method::HEAD;
         let mut last = UpstreamError::Unavailable { service, detail: "not tried".into() };
@@ -316,7 +329,7 @@ impl Upstream {
             let i = base.as_str();
             let url = format!("{base}{path}");
             let started = Instant::now();
-            let outcome = self.attempt(ctx, method.clone(), &url, body).await;
+            let outcome = self.attempt(ctx, method.clone(), &url, body, headers).await;
             ctx.timings.record(service, path, started.elapsed());
             let retry = match outcome {
                 Ok(reply) if reply.status == StatusCode::SERVICE_UNAVAILABLE && read => {
@@ -353,8 +366,18 @@ impl Upstream {
         Err(last)
     }
 
-    async fn attempt(&self, ctx: &Ctx, method: Method, url: &str, body: Option<&Value>) -> Result<Reply, Failure> {
-        let request = self.http.request(method, url).insert_header((request_id::HEADER, ctx.request_id.as_str()));
+    async fn attempt(
+        &self,
+        ctx: &Ctx,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, Failure> {
+        let mut request = self.http.request(method, url).insert_header((request_id::HEADER, ctx.request_id.as_str()));
+        for &(name, value) in headers {
+            request = request.insert_header((name, value));
+        }
         let whole = async {
             let sent = match body {
                 Some(body) => request.send_json(body).await,

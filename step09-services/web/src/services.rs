@@ -15,11 +15,7 @@
 //! `Server-Timing` header). Round robin, the whole-call timeout and
 //! skipping dead instances are the kit's ([`step09_kit::upstream`]).
 
-use std::{
-    future::Ready,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{future::Ready, sync::Arc, time::Duration};
 
 use actix_web::{
     dev::Payload,
@@ -138,10 +134,6 @@ pub struct Clients {
     search: Upstream,
     recommend: Upstream,
     tags: Upstream,
-    /// For the one call [`Upstream::call`] cannot make: a `DELETE` with
-    /// `If-Match` (the kit's client sends no extra headers).
-    http: awc::Client,
-    timeout: Duration,
 }
 
 /// The instances of every service, made once and shared by the workers
@@ -176,12 +168,6 @@ impl Directory {
             search: client(&self.search),
             recommend: client(&self.recommend),
             tags: client(&self.tags),
-            http: awc::Client::builder()
-                .connector(awc::Connector::new().timeout(self.timeout))
-                .timeout(self.timeout)
-                .disable_redirects()
-                .finish(),
-            timeout: self.timeout,
         }
     }
 }
@@ -286,48 +272,6 @@ impl Services {
         client.call(&self.ctx, method, path, None).await.is_ok_and(|reply| reply.status.is_success())
     }
 
-    /// `DELETE path` on tags with `If-Match: "etag"`: the status, or why
-    /// no answer came. The kit's [`Upstream::call`] sends no extra headers,
-    /// so this one call is made here, with the same rules: the whole call
-    /// under the timeout, timed, the request id forwarded, the next
-    /// instance tried only when the connection was refused (nothing was
-    /// sent: a write is never sent twice). A shortcut: it always starts at
-    /// the first instance instead of taking part in the round robin.
-    async fn delete_if_match(&self, path: &str, etag: &str) -> Result<StatusCode, UpstreamError> {
-        let service = "tags";
-        let mut last = UpstreamError::Unavailable { service, detail: "not tried".into() };
-        for base in self.clients.tags.instances().urls() {
-            let request = self
-                .clients
-                .http
-                .delete(format!("{base}{path}"))
-                .insert_header((step09_kit::request_id::HEADER, self.ctx.request_id.as_str()))
-                .insert_header(("if-match", format!("\"{etag}\"")));
-            let started = Instant::now();
-            let whole = async {
-                let mut response = request.send().await?;
-                let _ = response.body().await;
-                Ok::<_, awc::error::SendRequestError>(response.status())
-            };
-            let outcome = actix_web::rt::time::timeout(self.clients.timeout, whole).await;
-            self.ctx.timings.record(service, path, started.elapsed());
-            match outcome {
-                Ok(Ok(StatusCode::SERVICE_UNAVAILABLE)) => {
-                    return Err(UpstreamError::Unavailable { service, detail: format!("DELETE {path}: 503") })
-                }
-                Ok(Ok(status)) => return Ok(status),
-                Ok(Err(awc::error::SendRequestError::Connect(awc::error::ConnectError::Timeout)))
-                | Ok(Err(awc::error::SendRequestError::Timeout))
-                | Err(_) => return Err(UpstreamError::Timeout { service, timeout: self.clients.timeout }),
-                Ok(Err(awc::error::SendRequestError::Connect(e))) => {
-                    last = UpstreamError::Unavailable { service, detail: e.to_string() };
-                }
-                Ok(Err(e)) => return Err(UpstreamError::Unavailable { service, detail: e.to_string() }),
-            }
-        }
-        Err(last)
-    }
-
     /// One post by id.
     pub async fn post(&self, id: ObjectId) -> Result<Option<Post>, UpstreamError> {
         self.clients.posts.get_json(&self.ctx, &format!("/posts/{id}")).await
@@ -365,15 +309,16 @@ impl Services {
     pub async fn remove_tag(&self, user: &str, post_id: ObjectId, tag: &str) -> Result<(), UpstreamError> {
         for item in self.tag_items(json!({ "user": user, "post_id": post_id.to_hex(), "tag": tag })).await? {
             let path = format!("/tags/{}", item.id);
-            match self.delete_if_match(&path, &item.etag).await? {
+            let if_match = format!("\"{}\"", item.etag);
+            let reply = self
+                .clients
+                .tags
+                .call_with_headers(&self.ctx, Method::DELETE, &path, None, &[("if-match", &if_match)])
+                .await?;
+            match reply.status {
                 status if status.is_success() => {}
                 StatusCode::NOT_FOUND | StatusCode::PRECONDITION_FAILED => {}
-                status => {
-                    return Err(UpstreamError::Unexpected {
-                        service: "tags",
-                        detail: format!("DELETE {path}: {status}"),
-                    })
-                }
+                _ => return Err(reply.error()),
             }
         }
         Ok(())
