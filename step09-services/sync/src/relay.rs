@@ -134,12 +134,12 @@ impl Relay {
             _ => self.snapshot(ctx, &position).await,
         };
         self.status.update(self.name, |s| match &outcome {
-            Err(SyncError::Posts(_)) => s.posts_up = false,
+            Err(SyncError::Posts(_)) => s.posts_up = Some(false),
             Err(SyncError::Target(_)) => {
-                s.posts_up = true;
+                s.posts_up = Some(true);
                 s.target_up = false;
             }
-            _ => s.posts_up = true,
+            _ => s.posts_up = Some(true),
         });
         outcome
     }

@@ -47,14 +47,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, status: Status) {
 pub async fn ready(status: web::Data<Status>) -> HttpResponse {
     let all = status.snapshot();
     let mut checks = Vec::new();
-    let posts_errors: Vec<String> = all
-        .iter()
-        .filter(|(_, s)| !s.posts_up)
-        .map(|(_, s)| s.error.clone().unwrap_or_else(|| "not answered yet".into()))
-        .collect();
-    let mut posts = Check::new("posts", posts_errors.is_empty());
+    // Posts is up when some loop reached it and none failed on it last (a
+    // loop whose target fails first has not called posts).
+    let posts_errors: Vec<String> =
+        all.values().filter(|s| s.posts_up == Some(false)).filter_map(|s| s.error.clone()).collect();
+    let called = all.values().any(|s| s.posts_up.is_some());
+    let mut posts =
+        Check::new("posts", called && posts_errors.is_empty() && !all.values().any(|s| s.posts_up == Some(false)));
     if let Some(error) = posts_errors.first() {
         posts.detail = json!({ "error": error });
+    } else if !called {
+        posts.detail = json!({ "error": "not called yet" });
     }
     checks.push(posts);
     let mut targets = Map::new();

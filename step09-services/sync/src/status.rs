@@ -39,9 +39,10 @@ pub struct TargetStatus {
     /// Whether the target answered the loop's last call to it.
     #[serde(skip)]
     pub target_up: bool,
-    /// Whether posts answered the loop's last call to it.
+    /// Whether posts answered the loop's last call to it (`None`: this
+    /// loop has not called posts yet, its target failing first).
     #[serde(skip)]
-    pub posts_up: bool,
+    pub posts_up: Option<bool>,
     /// When the last gap was logged (at most once a minute).
     #[serde(skip)]
     pub gap_logged: Option<Instant>,
