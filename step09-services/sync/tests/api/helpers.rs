@@ -274,10 +274,9 @@ impl TestTarget {
         let _ = self.server.await;
     }
 
-    /// Waits until its checkpoint is `head`, then checks that it holds
-    /// exactly the master's posts and that nothing was applied twice:
-    /// `applied` = `snapshot` documents + the entries after `snapshot_seq`.
-    pub async fn assert_in_sync(&self, posts: &TestPosts, snapshot: i64, snapshot_seq: i64) {
+    /// Waits until its checkpoint is the oplog head, then checks that it
+    /// holds exactly the master's posts (ids and kept fields): its checkpoint.
+    pub async fn assert_holds_master(&self, posts: &TestPosts) -> Checkpoint {
         let head = posts.head().await;
         let checkpoint = wait_for(Duration::from_secs(20), &format!("{} at seq {head}", self.address), || async {
             self.checkpoint().await.filter(|c| c.position.seq == Some(head) && c.position.snapshot.is_none())
@@ -289,6 +288,14 @@ impl TestTarget {
         assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
         assert_eq!(held, master, "a kept field differs");
         assert_eq!(held.len() as u64, posts.count().await);
+        checkpoint
+    }
+
+    /// [`Self::assert_holds_master`], and nothing was applied twice:
+    /// `applied` = `snapshot` documents + the entries after `snapshot_seq`.
+    pub async fn assert_in_sync(&self, posts: &TestPosts, snapshot: i64, snapshot_seq: i64) {
+        let checkpoint = self.assert_holds_master(posts).await;
+        let head = checkpoint.position.seq.unwrap_or_default();
         assert_eq!(checkpoint.applied, snapshot + (head - snapshot_seq), "an entry applied twice or not at all");
     }
 }
