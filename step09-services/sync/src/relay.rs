@@ -71,6 +71,11 @@ pub fn spawn(settings: &Settings, status: &Status) {
     }
 }
 
+/// How many of `entries` continue `seq` without a gap (N+1, N+2, …).
+pub fn contiguous(seq: i64, entries: &[Entry]) -> usize {
+    (seq + 1..).zip(entries).take_while(|(expected, e)| e.seq == *expected).count()
+}
+
 /// `value` as a query parameter.
 fn encode(value: &Value) -> String {
     urlencoding::encode(&value.to_string()).into_owned()
@@ -226,7 +231,7 @@ impl Relay {
             return Ok(Progress::Idle);
         };
         self.status.update(self.name, |s| s.saw_head(last, false));
-        let contiguous = (seq + 1..).zip(&entries).take_while(|(expected, e)| e.seq == *expected).count();
+        let contiguous = contiguous(seq, &entries);
         let gap = entries.get(contiguous).map(|e| e.seq);
         if contiguous == 0 {
             let oldest = self.oplog_end(ctx, "seq").await?;
@@ -307,5 +312,25 @@ impl Relay {
             }
             _ => Err(SyncError::Target(reply.error())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use step09_kit::sync::Op;
+
+    fn entries(seqs: &[i64]) -> Vec<Entry> {
+        seqs.iter().map(|&seq| Entry { seq, op: Op::Delete, id: String::new(), changes: Map::new() }).collect()
+    }
+
+    #[test]
+    fn only_the_prefix_that_continues_the_checkpoint_is_contiguous() {
+        assert_eq!(contiguous(3, &entries(&[4, 5, 6])), 3);
+        assert_eq!(contiguous(3, &entries(&[4, 6, 7])), 1);
+        assert_eq!(contiguous(3, &entries(&[5, 6])), 0);
+        assert_eq!(contiguous(0, &entries(&[])), 0);
+        // A repeated entry is not a continuation either.
+        assert_eq!(contiguous(3, &entries(&[4, 4, 5])), 1);
     }
 }

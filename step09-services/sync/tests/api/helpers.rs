@@ -322,17 +322,37 @@ pub async fn spawn_sync(settings: step09_sync::Settings) -> String {
     address
 }
 
+/// The sync binary running as a child process; killed when dropped (a
+/// failed test leaves no process behind).
+pub struct SyncChild(std::process::Child);
+
+impl SyncChild {
+    /// SIGKILL (`Child::kill` sends it), and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for SyncChild {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Sync as a child process (the real binary) between `posts` and the two targets.
-pub fn spawn_sync_binary(posts: &str, search: &str, recommend: &str) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_step09-sync"))
-        .env("PORT", "0")
-        .env("POSTS_URL", posts)
-        .env("SEARCH_URL", search)
-        .env("RECOMMEND_URL", recommend)
-        .env("POLL_MS", "50")
-        .env("BACKOFF_MAX_MS", "400")
-        .env("RUST_LOG", std::env::var("SYNC_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("the sync binary starts")
+pub fn spawn_sync_binary(posts: &str, search: &str, recommend: &str) -> SyncChild {
+    SyncChild(
+        std::process::Command::new(env!("CARGO_BIN_EXE_step09-sync"))
+            .env("PORT", "0")
+            .env("POSTS_URL", posts)
+            .env("SEARCH_URL", search)
+            .env("RECOMMEND_URL", recommend)
+            .env("POLL_MS", "50")
+            .env("BACKOFF_MAX_MS", "400")
+            .env("RUST_LOG", std::env::var("SYNC_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the sync binary starts"),
+    )
 }
