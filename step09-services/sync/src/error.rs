@@ -24,10 +24,3 @@ pub enum SyncError {
     #[error("the target refused the batch: {0}")]
     Refused(String),
 }
-
-impl SyncError {
-    /// Whether the failure is the posts service's (the `posts` check).
-    pub fn is_posts(&self) -> bool {
-        matches!(self, SyncError::Posts(_))
-    }
-}
