@@ -42,7 +42,7 @@ pub struct Settings {
 impl Settings {
     /// Reads the settings from `env` (`Env::process()` for the real
     /// environment), refusing unusable values with the variable's name.
-    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, SettingsError> {
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, SettingsError> {
         Ok(Self {
             common: Common::read(env, DEFAULT_PORT, DEFAULT_DB)?,
             page_size: env.number("PAGE_SIZE", DEFAULT_PAGE_SIZE, 1, MAX_RESULTS)? as u32,
@@ -53,6 +53,11 @@ impl Settings {
                 MAX_MAX_BODY_BYTES,
             )? as usize,
         })
+    }
+
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::read(&Env::process())
     }
 }
 
@@ -68,7 +73,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        let s = Settings::from_env(&env(&[])).unwrap();
+        let s = Settings::read(&env(&[])).unwrap();
         assert_eq!((s.common.host.as_str(), s.common.port), ("127.0.0.1", 5003));
         assert_eq!(s.common.mongodb_db, "reddit_search");
         assert_eq!(s.common.mongodb_uri, "mongodb://127.0.0.1:27017");
@@ -78,7 +83,7 @@ mod tests {
 
     #[test]
     fn values_in_range_are_taken() {
-        let s = Settings::from_env(&env(&[("PAGE_SIZE", "50"), ("MAX_BODY_BYTES", "65536"), ("PORT", "0")])).unwrap();
+        let s = Settings::read(&env(&[("PAGE_SIZE", "50"), ("MAX_BODY_BYTES", "65536"), ("PORT", "0")])).unwrap();
         assert_eq!((s.page_size, s.max_body_bytes, s.common.port), (50, 65_536, 0));
     }
 
@@ -93,7 +98,7 @@ mod tests {
             ("PORT", "70000"),
             ("DB_TIMEOUT_MS", "1"),
         ] {
-            let err = Settings::from_env(&env(&[(name, value)])).unwrap_err();
+            let err = Settings::read(&env(&[(name, value)])).unwrap_err();
             assert_eq!(err.name, name, "{name}={value}");
         }
     }

@@ -35,7 +35,7 @@ pub async fn spawn_app() -> TestApp {
 /// database are set before it).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let mut settings = Settings::from_env(&Env(|_: &str| None)).expect("default settings");
+    let mut settings = Settings::read(&Env(|_: &str| None)).expect("default settings");
     settings.common.port = 0;
     settings.common.mongodb_uri = mongodb_uri();
     settings.common.mongodb_db = format!("test_step09_search_{}", uuid::Uuid::new_v4().simple());

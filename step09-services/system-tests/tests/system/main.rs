@@ -1,0 +1,8 @@
+//! Step 9 as a whole: every service in-process (see `helpers.rs`), one
+//! module per property.
+
+#[path = "../../../../mongo-rest/tests/api/client.rs"]
+mod client;
+mod flow;
+mod helpers;
+mod ownership;
