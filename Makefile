@@ -91,7 +91,7 @@ diff: ## Show what a step changed: make diff FROM=step08-rest TO=step09-services
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make diff FROM=<step folder> TO=<step folder>"; exit 2; }
 	@from=$$(ls -d $(FROM)* 2>/dev/null | head -1); to=$$(ls -d $(TO)* 2>/dev/null | head -1); \
 	test -d "$$from" -a -d "$$to" || { echo "no such step folder: $(FROM) or $(TO)"; exit 2; }; \
-	git diff --no-index --stat "$$from" "$$to"; git diff --no-index "$$from" "$$to"; \
+	git diff --no-index -M --stat "$$from" "$$to"; git diff --no-index -M "$$from" "$$to"; \
 	test $$? -le 1 # git diff exits 1 when the folders differ
 
 bench: db ## Measure throughput and latency (see docs/src/bench.md); writes bench-report.md
