@@ -35,7 +35,8 @@ command -v wrk >/dev/null || { echo "bench: wrk is needed: apt-get install wrk (
 command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
 
 echo "bench: building release binaries"
-${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets \
+${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets
+${CARGO:-cargo} build -q --release \
   --bin step09-posts --bin step09-search --bin step09-recommend --bin step09-tags --bin step09-sync --bin step09-web
 BIN=target/release
 

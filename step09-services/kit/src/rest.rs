@@ -15,6 +15,12 @@ use crate::{
     mongo::Mongo,
 };
 
+/// The engine's settings: the environment over the service's `default`s
+/// (its domain file, port, database and name).
+pub fn settings(default: fn(&str) -> Option<&'static str>) -> Result<Settings, mongo_rest::SettingsError> {
+    Settings::from_lookup(|name| std::env::var(name).ok().or_else(|| default(name).map(Into::into)))
+}
+
 /// Loads `settings.domain`, connects through a recording client, and
 /// builds the engine with the step's `/health/ready`.
 pub async fn build(settings: Settings) -> anyhow::Result<Application> {

@@ -28,6 +28,13 @@ impl Env<fn(&str) -> Option<String>> {
     }
 }
 
+/// A fixed set of variables (the tests' environment).
+pub fn pairs(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+    let map: std::collections::HashMap<String, String> =
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Env(move |name: &str| map.get(name).cloned())
+}
+
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     /// The value, or `default`.
     pub fn text(&self, name: &str, default: &str) -> String {
@@ -104,11 +111,9 @@ impl Common {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Env(move |name: &str| map.get(name).cloned())
+    fn env(vars: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+        pairs(vars)
     }
 
     #[test]

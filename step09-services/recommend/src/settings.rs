@@ -51,11 +51,9 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn read(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::read(&Env(move |name: &str| map.get(name).cloned()))
+    fn read(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        Settings::read(&step09_kit::settings::pairs(vars))
     }
 
     #[test]

@@ -64,12 +64,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Env(move |name: &str| map.get(name).cloned())
-    }
+    use step09_kit::settings::pairs as env;
 
     #[test]
     fn defaults_are_the_documented_ones() {

@@ -19,13 +19,11 @@ pub fn default(name: &str) -> Option<&'static str> {
 
 /// The settings: the environment over [`default`].
 pub fn settings() -> Result<mongo_rest::Settings, mongo_rest::SettingsError> {
-    mongo_rest::Settings::from_lookup(|name| std::env::var(name).ok().or_else(|| default(name).map(Into::into)))
+    step09_kit::rest::settings(default)
 }
 
 /// Builds the service (see `step09_kit::rest`).
-pub async fn build(settings: mongo_rest::Settings) -> anyhow::Result<mongo_rest::Application> {
-    step09_kit::rest::build(settings).await
-}
+pub use step09_kit::rest::build;
 
 #[cfg(test)]
 mod tests {
