@@ -328,11 +328,16 @@ impl Target {
     /// The batch's writes inside the transaction; returns what was applied
     /// and the new state document.
     async fn apply_in(&self, session: &mut mongodb::ClientSession, apply: &Apply) -> Result<(Applied, Document), Step> {
+        // ANCHOR: cas
+        // Inside the batch's transaction: the checkpoint as stored now. A
+        // concurrent batch that commits first makes this transaction's
+        // checkpoint write conflict, and it aborts (a 409 as well).
         let stored = self.state.find_one(doc! { "_id": STATE_ID }).session(&mut *session).await?;
         let current = read_checkpoint(stored);
         if current.position != apply.expect {
             return Err(Step::Refused(TargetError::Conflict(Box::new(current))));
         }
+        // ANCHOR_END: cas
         let (position, applied, skipped) = match &apply.snapshot {
             Some(page) => self.apply_snapshot(session, &current.position, page).await?,
             None => self.apply_entries(session, &current.position, &apply.entries).await?,

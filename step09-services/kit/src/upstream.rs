@@ -378,6 +378,7 @@ impl Upstream {
         for &(name, value) in headers {
             request = request.insert_header((name, value));
         }
+        // ANCHOR: whole_call
         let whole = async {
             let sent = match body {
                 Some(body) => request.send_json(body).await,
@@ -398,6 +399,7 @@ impl Upstream {
             })
         };
         actix_web::rt::time::timeout(self.timeout, whole).await.unwrap_or(Err(Failure::Timeout))
+        // ANCHOR_END: whole_call
     }
 
     /// `GET path` as JSON: `None` on 404, an error for any other failure.
