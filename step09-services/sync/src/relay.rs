@@ -163,6 +163,14 @@ impl Relay {
             Some(known) => self.idle_cycle(ctx, known).await,
             None => self.full_cycle(ctx).await,
         };
+        if let Ok((Progress::Idle, Some(known))) = &outcome {
+            self.known.set(Some(*known));
+        }
+        outcome.map(|(progress, _)| progress)
+    }
+
+    /// Records who answered a cycle that called posts.
+    fn note_answers<T>(&self, outcome: Result<T, SyncError>) -> Result<T, SyncError> {
         self.status.update(self.name, |s| match &outcome {
             Err(SyncError::Posts(_)) => s.posts_up = Some(false),
             Err(SyncError::Target(_)) => {
@@ -171,10 +179,7 @@ impl Relay {
             }
             _ => s.posts_up = Some(true),
         });
-        if let Ok((Progress::Idle, Some(known))) = &outcome {
-            self.known.set(Some(*known));
-        }
-        outcome.map(|(progress, _)| progress)
+        outcome
     }
 
     /// The cheap cycle: `GET /oplog` after the remembered checkpoint, and
@@ -183,12 +188,16 @@ impl Relay {
     /// Still idle, it keeps `known` as it was (read at the same moment), so
     /// that the checkpoint is read again `REVALIDATE_MS` after the last read.
     async fn idle_cycle(&self, ctx: &Ctx, known: Known) -> Result<(Progress, Option<Known>), SyncError> {
-        let entries = self.entries_after(ctx, known.seq).await?;
-        if entries.is_empty() {
-            return Ok((Progress::Idle, Some(known)));
+        let outcome = async {
+            let entries = self.entries_after(ctx, known.seq).await?;
+            if entries.is_empty() {
+                return Ok((Progress::Idle, Some(known)));
+            }
+            let position = Position { seq: Some(known.seq), snapshot: None };
+            self.follow_entries(ctx, &position, known.seq, entries).await.map(|p| (p, None))
         }
-        let position = Position { seq: Some(known.seq), snapshot: None };
-        self.follow_entries(ctx, &position, known.seq, entries).await.map(|p| (p, None))
+        .await;
+        self.note_answers(outcome)
     }
 
     /// The full cycle: checkpoint, then a snapshot page or an oplog batch.
@@ -205,14 +214,16 @@ impl Relay {
             s.set_checkpoint(checkpoint.position.seq);
         });
         let position = checkpoint.position;
-        match (position.seq, &position.snapshot) {
+        let outcome = match (position.seq, &position.snapshot) {
             (Some(seq), None) => {
                 let read_at = Instant::now();
-                let progress = self.follow(ctx, &position, seq).await?;
-                Ok((progress, (progress == Progress::Idle).then_some(Known { seq, read_at })))
+                self.follow(ctx, &position, seq)
+                    .await
+                    .map(|progress| (progress, (progress == Progress::Idle).then_some(Known { seq, read_at })))
             }
             _ => self.snapshot(ctx, &position).await.map(|p| (p, None)),
-        }
+        };
+        self.note_answers(outcome)
     }
 
     /// `GET {posts}{path}` as JSON.
