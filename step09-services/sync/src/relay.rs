@@ -7,13 +7,27 @@
 //! the batch's `expect` (`step09_kit::sync`). So a sync killed at any
 //! moment, restarted, or running twice, neither loses nor doubles an entry.
 //!
+//! An idle loop costs one request a cycle: once a full cycle found nothing
+//! new, the loop remembers the checkpoint it read ([`Known`]) and, until
+//! `REVALIDATE_MS` has passed, only asks posts what follows it. The target's
+//! checkpoint (another sync instance moved it, or the target's database was
+//! dropped: `seq` back to null) and the oplog head (posts reset below the
+//! checkpoint; the lag) are read again every `REVALIDATE_MS`, and on the
+//! cycle after any error, 409, gap or applied batch. Trusting the
+//! remembered checkpoint is safe: every batch is still a compare-and-set on
+//! it, so a stale one only costs a 409 and a re-read.
+//!
 //! A MongoDB change stream is not used: its resume tokens are not portable
 //! (SecantusDB's mean nothing to `mongod`), SecantusDB keeps its own oplog
 //! about an hour only, so a token can expire while a target is down, and
 //! the posts' gapless `seq` is the truth anyway. A change stream could only
 //! wake the loop sooner than `POLL_MS`: left as an exercise.
 
-use std::{rc::Rc, time::Duration};
+use std::{
+    cell::Cell,
+    rc::Rc,
+    time::{Duration, Instant},
+};
 
 use actix_web::http::{Method, StatusCode};
 use rand::Rng;
@@ -36,7 +50,7 @@ pub const BACKOFF_MIN: Duration = Duration::from_millis(100);
 pub const GAP_LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// What a successful cycle found.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
     /// A batch or page was applied: more may be waiting, go on at once.
     Applied,
@@ -46,6 +60,17 @@ pub enum Progress {
     Gap,
 }
 
+/// The target's checkpoint as the last full idle cycle read it: an idle
+/// loop asks only posts what follows `seq` until `REVALIDATE_MS` after
+/// `read_at`.
+#[derive(Clone, Copy, Debug)]
+pub struct Known {
+    /// The target's checkpoint (not in a snapshot).
+    pub seq: i64,
+    /// When the checkpoint and the oplog head were last read.
+    pub read_at: Instant,
+}
+
 /// One target's loop: its clients and where it reports.
 pub struct Relay {
     name: &'static str,
@@ -53,6 +78,11 @@ pub struct Relay {
     target: Upstream,
     status: Status,
     batch: usize,
+    /// How long an idle loop trusts [`Known`] (`REVALIDATE_MS`).
+    revalidate: Duration,
+    /// The checkpoint an idle loop trusts; `None`: the next cycle reads it
+    /// (set only by an idle cycle, taken by every cycle).
+    known: Cell<Option<Known>>,
 }
 
 /// Spawns one loop per target on the current (actix) runtime. Each loop
@@ -65,6 +95,8 @@ pub fn spawn(settings: &Settings, status: &Status) {
             target: Upstream::new(Instances::new(name, urls.clone()), settings.timeout),
             status: status.clone(),
             batch: settings.batch,
+            revalidate: settings.revalidate,
+            known: Cell::new(None),
         };
         let (poll, backoff_max) = (settings.poll, settings.backoff_max);
         actix_web::rt::spawn(Rc::new(relay).run(poll, backoff_max));
@@ -120,8 +152,56 @@ impl Relay {
         }
     }
 
-    /// One cycle: checkpoint, then a snapshot page or an oplog batch.
+    /// One cycle: while idle with a checkpoint read less than
+    /// `REVALIDATE_MS` ago, only what follows it in the oplog; otherwise the
+    /// target's checkpoint, then a snapshot page or an oplog batch.
     pub async fn cycle(&self, ctx: &Ctx) -> Result<Progress, SyncError> {
+        // Taken: only an idle outcome puts it back, so that any error, 409,
+        // gap or applied batch makes the next cycle read the checkpoint.
+        let known = self.known.take();
+        let outcome = match known.filter(|k| k.read_at.elapsed() < self.revalidate) {
+            Some(known) => self.idle_cycle(ctx, known).await,
+            None => self.full_cycle(ctx).await,
+        };
+        if let Ok((Progress::Idle, Some(known))) = &outcome {
+            self.known.set(Some(*known));
+        }
+        outcome.map(|(progress, _)| progress)
+    }
+
+    /// Records who answered a cycle that called posts.
+    fn note_answers<T>(&self, outcome: Result<T, SyncError>) -> Result<T, SyncError> {
+        self.status.update(self.name, |s| match &outcome {
+            Err(SyncError::Posts(_)) => s.posts_up = Some(false),
+            Err(SyncError::Target(_)) => {
+                s.posts_up = Some(true);
+                s.target_up = false;
+            }
+            _ => s.posts_up = Some(true),
+        });
+        outcome
+    }
+
+    /// The cheap cycle: `GET /oplog` after the remembered checkpoint, and
+    /// nothing else unless it holds entries (then they are applied as a
+    /// full cycle would, with the remembered checkpoint as `expect`).
+    /// Still idle, it keeps `known` as it was (read at the same moment), so
+    /// that the checkpoint is read again `REVALIDATE_MS` after the last read.
+    async fn idle_cycle(&self, ctx: &Ctx, known: Known) -> Result<(Progress, Option<Known>), SyncError> {
+        let outcome = async {
+            let entries = self.entries_after(ctx, known.seq).await?;
+            if entries.is_empty() {
+                return Ok((Progress::Idle, Some(known)));
+            }
+            let position = Position { seq: Some(known.seq), snapshot: None };
+            self.follow_entries(ctx, &position, known.seq, entries).await.map(|p| (p, None))
+        }
+        .await;
+        self.note_answers(outcome)
+    }
+
+    /// The full cycle: checkpoint, then a snapshot page or an oplog batch.
+    async fn full_cycle(&self, ctx: &Ctx) -> Result<(Progress, Option<Known>), SyncError> {
         let checkpoint: Checkpoint = match self.target.get_found(ctx, "/sync/checkpoint").await {
             Ok(c) => c,
             Err(e) => {
@@ -135,18 +215,15 @@ impl Relay {
         });
         let position = checkpoint.position;
         let outcome = match (position.seq, &position.snapshot) {
-            (Some(seq), None) => self.follow(ctx, &position, seq).await,
-            _ => self.snapshot(ctx, &position).await,
-        };
-        self.status.update(self.name, |s| match &outcome {
-            Err(SyncError::Posts(_)) => s.posts_up = Some(false),
-            Err(SyncError::Target(_)) => {
-                s.posts_up = Some(true);
-                s.target_up = false;
+            (Some(seq), None) => {
+                let read_at = Instant::now();
+                self.follow(ctx, &position, seq)
+                    .await
+                    .map(|progress| (progress, (progress == Progress::Idle).then_some(Known { seq, read_at })))
             }
-            _ => s.posts_up = Some(true),
-        });
-        outcome
+            _ => self.snapshot(ctx, &position).await.map(|p| (p, None)),
+        };
+        self.note_answers(outcome)
     }
 
     /// `GET {posts}{path}` as JSON.
@@ -199,8 +276,8 @@ impl Relay {
         Ok(Progress::Applied)
     }
 
-    /// Applies the oplog entries after `seq`, or finds why there are none.
-    async fn follow(&self, ctx: &Ctx, position: &Position, seq: i64) -> Result<Progress, SyncError> {
+    /// The first `BATCH` oplog entries after `seq`, in `seq` order.
+    async fn entries_after(&self, ctx: &Ctx, seq: i64) -> Result<Vec<Entry>, SyncError> {
         let filter = encode(&json!({ "seq": { "$gt": seq } }));
         let path = format!("/oplog?where={filter}&sort=seq&max_results={}&count=none", self.batch);
         let page = self.posts_get(ctx, &path).await?;
@@ -211,7 +288,13 @@ impl Relay {
             })?;
             entries.push(entry);
         }
-        let Some(last) = entries.last().map(|e| e.seq) else {
+        Ok(entries)
+    }
+
+    /// Applies the oplog entries after `seq`, or finds why there are none.
+    async fn follow(&self, ctx: &Ctx, position: &Position, seq: i64) -> Result<Progress, SyncError> {
+        let entries = self.entries_after(ctx, seq).await?;
+        if entries.is_empty() {
             // Nothing after the checkpoint: up to date, unless posts was
             // reset below it (then only a snapshot makes the target right).
             let head = self.oplog_end(ctx, "-seq").await?;
@@ -229,7 +312,21 @@ impl Relay {
                 return self.snapshot(ctx, position).await;
             }
             return Ok(Progress::Idle);
-        };
+        }
+        self.follow_entries(ctx, position, seq, entries).await
+    }
+
+    /// Applies the contiguous prefix of `entries` (not empty, read after
+    /// `seq`, the checkpoint `position`), or finds why there is none: a
+    /// trimmed oplog (a new snapshot) or a gap.
+    async fn follow_entries(
+        &self,
+        ctx: &Ctx,
+        position: &Position,
+        seq: i64,
+        mut entries: Vec<Entry>,
+    ) -> Result<Progress, SyncError> {
+        let last = entries.last().map_or(seq, |e| e.seq);
         self.status.update(self.name, |s| s.saw_head(last, false));
         let contiguous = contiguous(seq, &entries);
         let gap = entries.get(contiguous).map(|e| e.seq);

@@ -28,6 +28,12 @@ pub struct Settings {
     /// `POLL_MS`: how long a loop waits when there is nothing new (default
     /// 500 ms, from 10 ms to 60 s).
     pub poll: Duration,
+    /// `REVALIDATE_MS`: how long an idle loop trusts the target's
+    /// checkpoint it last read, asking posts only for what follows it
+    /// (default 5,000 ms, from 0, every cycle reads it, to 10 min). It is
+    /// also how late a target whose database was dropped, or a posts
+    /// database reset below a checkpoint, is noticed while nothing is written.
+    pub revalidate: Duration,
     /// `BATCH`: the most oplog entries (or snapshot posts) per batch
     /// (default and most [`MAX_BATCH`]).
     pub batch: usize,
@@ -49,6 +55,7 @@ impl Settings {
             search: env.urls("SEARCH_URL", "http://127.0.0.1:5003")?,
             recommend: env.urls("RECOMMEND_URL", "http://127.0.0.1:5004")?,
             poll: env.millis("POLL_MS", 500, 10, 60_000)?,
+            revalidate: env.millis("REVALIDATE_MS", 5_000, 0, 600_000)?,
             batch: env.number("BATCH", MAX_BATCH, 1, MAX_BATCH)? as usize,
             backoff_max: env.millis("BACKOFF_MAX_MS", 10_000, 10, 600_000)?,
             timeout: env.millis("TIMEOUT_MS", 5_000, 100, 60_000)?,
@@ -80,6 +87,7 @@ mod tests {
         assert_eq!(s.recommend, ["http://127.0.0.1:5004"]);
         assert_eq!(s.poll, Duration::from_millis(500));
         assert_eq!(s.batch, 50);
+        assert_eq!(s.revalidate, Duration::from_secs(5));
         assert_eq!(s.backoff_max, Duration::from_secs(10));
         assert_eq!(s.timeout, Duration::from_secs(5));
     }
@@ -93,9 +101,14 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_by_name() {
-        for (name, value) in
-            [("BATCH", "51"), ("BATCH", "0"), ("POLL_MS", "x"), ("POSTS_URL", "ftp://x"), ("PORT", "-1")]
-        {
+        for (name, value) in [
+            ("BATCH", "51"),
+            ("BATCH", "0"),
+            ("POLL_MS", "x"),
+            ("REVALIDATE_MS", "600001"),
+            ("POSTS_URL", "ftp://x"),
+            ("PORT", "-1"),
+        ] {
             let err = read(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{name}={value}");
         }

@@ -4,11 +4,17 @@
 //! ([`spawn_target`]: the kit's server, `sync::Target` keeping title, score
 //! and keywords, its `/sync/*` routes, and `GET /docs` listing what it
 //! holds), so that sync is tested without the search and recommend crates.
+//! A [`CountingProxy`] in front of a service records what sync asked it.
 //! Every database is named by a UUID and dropped when its owner is.
 
-use std::{collections::BTreeMap, future::Future, time::Duration};
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use actix_web::{web, HttpResponse};
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use mongodb::{
     bson::{doc, oid::ObjectId, DateTime, Document},
     Client, Database,
@@ -255,6 +261,11 @@ pub async fn spawn_target(uri: &str, port: u16) -> TestTarget {
 }
 
 impl TestTarget {
+    /// The name of its database.
+    pub fn db_name(&self) -> &str {
+        &self._drop.0
+    }
+
     /// The documents it holds (tombstones left out), by id.
     pub async fn docs(&self) -> BTreeMap<String, Kept> {
         let answer = get(&format!("{}/docs", self.address)).await;
@@ -302,16 +313,105 @@ impl TestTarget {
 
 /// Sync's settings for the tests: port 0, quick polls and back-offs.
 pub fn sync_settings(posts: &TestPosts, search: &str, recommend: &str) -> step09_sync::Settings {
-    let vars: BTreeMap<&str, String> = BTreeMap::from([
+    sync_settings_with(&posts.address, search, recommend, &[])
+}
+
+/// [`sync_settings`] with posts at `posts` and `extra` variables set.
+pub fn sync_settings_with(
+    posts: &str,
+    search: &str,
+    recommend: &str,
+    extra: &[(&'static str, &str)],
+) -> step09_sync::Settings {
+    let mut vars: BTreeMap<&str, String> = BTreeMap::from([
         ("PORT", "0".to_string()),
-        ("POSTS_URL", posts.address.clone()),
+        ("POSTS_URL", posts.to_string()),
         ("SEARCH_URL", search.to_string()),
         ("RECOMMEND_URL", recommend.to_string()),
         ("POLL_MS", "50".to_string()),
+        ("REVALIDATE_MS", "1000".to_string()),
         ("BACKOFF_MAX_MS", "400".to_string()),
         ("TIMEOUT_MS", "2000".to_string()),
     ]);
+    vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
     step09_sync::Settings::read(&step09_kit::settings::Env(move |n: &str| vars.get(n).cloned())).expect("settings")
+}
+
+/// An HTTP proxy in front of one service that records every request it
+/// forwards, so that a test can count what sync asked.
+pub struct CountingProxy {
+    /// `http://127.0.0.1:<port>`: give this to sync instead of the service.
+    pub address: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    /// Forgets the requests seen so far.
+    pub fn reset(&self) {
+        self.seen.lock().expect("the log").clear();
+    }
+
+    /// The requests seen since the last reset, as `METHOD path?query` (the
+    /// query decoded).
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().expect("the log").clone()
+    }
+
+    /// How many of them start with `prefix` (`GET /oplog`, `GET /sync/checkpoint`).
+    pub fn count(&self, prefix: &str) -> usize {
+        self.seen().iter().filter(|r| r.starts_with(prefix)).count()
+    }
+}
+
+async fn forward(
+    request: HttpRequest,
+    body: web::Bytes,
+    upstream: web::Data<String>,
+    seen: web::Data<Arc<Mutex<Vec<String>>>>,
+) -> HttpResponse {
+    let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let decoded = urlencoding::decode(&path).map(|p| p.into_owned()).unwrap_or_else(|_| path.clone());
+    seen.lock().expect("the log").push(format!("{} {decoded}", request.method()));
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).disable_redirects().finish();
+    let mut out = client.request(request.method().clone(), format!("{}{path}", upstream.get_ref()));
+    for (name, value) in request.headers() {
+        if name != header::HOST && name != header::CONTENT_LENGTH {
+            out = out.insert_header((name.clone(), value.clone()));
+        }
+    }
+    let mut reply = match out.send_body(body).await {
+        Ok(reply) => reply,
+        Err(e) => return HttpResponse::BadGateway().json(json!({ "error": e.to_string() })),
+    };
+    let bytes = match reply.body().limit(64 << 20).await {
+        Ok(bytes) => bytes,
+        Err(e) => return HttpResponse::BadGateway().json(json!({ "error": e.to_string() })),
+    };
+    let mut answer = HttpResponse::build(reply.status());
+    for (name, value) in reply.headers() {
+        if ![header::CONTENT_LENGTH, header::TRANSFER_ENCODING, header::CONNECTION].contains(name) {
+            answer.insert_header((name.clone(), value.clone()));
+        }
+    }
+    answer.body(bytes)
+}
+
+/// Starts a [`CountingProxy`] in front of `upstream` (one worker, port 0).
+pub fn spawn_counting_proxy(upstream: &str) -> CountingProxy {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (for_server, upstream) = (seen.clone(), upstream.to_owned());
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(web::Data::new(upstream.clone()))
+            .app_data(web::Data::new(for_server.clone()))
+            .default_service(web::to(forward))
+    })
+    .workers(1)
+    .bind(("127.0.0.1", 0))
+    .expect("the proxy binds");
+    let port = server.addrs()[0].port();
+    actix_web::rt::spawn(server.run());
+    CountingProxy { address: format!("http://127.0.0.1:{port}"), seen }
 }
 
 /// Starts sync in-process: its address.

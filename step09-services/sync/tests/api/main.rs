@@ -210,3 +210,93 @@ async fn an_oplog_trimmed_past_a_checkpoint_makes_a_new_snapshot() {
         target.assert_holds_master(&posts).await;
     }
 }
+
+#[actix_web::test]
+async fn an_idle_loop_asks_posts_once_a_poll_and_reads_each_checkpoint_once_a_revalidation() {
+    const POLL_MS: u64 = 100;
+    const REVALIDATE_MS: u64 = 1_000;
+    const QUIET_MS: u64 = 2_000;
+    let posts = spawn_posts().await;
+    posts.seed(5).await;
+    posts.create("Before the quiet", 1).await;
+    let (search, recommend) = (spawn_target(&mongodb_uri(), 0).await, spawn_target(&mongodb_uri(), 0).await);
+    let proxies = [&posts.address, &search.address, &recommend.address].map(|a| spawn_counting_proxy(a));
+    let [posts_proxy, search_proxy, recommend_proxy] = &proxies;
+    let (poll, revalidate) = (POLL_MS.to_string(), REVALIDATE_MS.to_string());
+    let settings = sync_settings_with(
+        &posts_proxy.address,
+        &search_proxy.address,
+        &recommend_proxy.address,
+        &[("POLL_MS", &poll), ("REVALIDATE_MS", &revalidate)],
+    );
+    let sync = spawn_sync(settings).await;
+    snapshot_done(&[&search, &recommend], posts.head().await).await;
+    // Past the cycles that follow the snapshot (each reads the checkpoint).
+    actix_web::rt::time::sleep(Duration::from_millis(REVALIDATE_MS / 2)).await;
+
+    proxies.iter().for_each(CountingProxy::reset);
+    actix_web::rt::time::sleep(Duration::from_millis(QUIET_MS)).await;
+    let (polls, revalidations) = ((QUIET_MS / POLL_MS) as usize, (QUIET_MS / REVALIDATE_MS) as usize);
+    let posts_seen = posts_proxy.seen();
+    let oplog_reads = posts_proxy.count("GET /oplog");
+    let head_reads = posts_proxy.count("GET /oplog?sort=-seq");
+    // Two loops: each at most one oplog read a poll, plus the head read of
+    // each revalidation (and one of each for a cycle cut by the window).
+    assert!(oplog_reads <= 2 * (polls + revalidations + 2), "{oplog_reads} oplog reads: {posts_seen:#?}");
+    assert!(head_reads <= 2 * (revalidations + 1), "{head_reads} head reads: {posts_seen:#?}");
+    assert_eq!(posts_seen.len(), oplog_reads, "only the oplog is read: {posts_seen:#?}");
+    assert!(oplog_reads >= 2 * polls / 2, "the loops ran: {posts_seen:#?}");
+    for proxy in [search_proxy, recommend_proxy] {
+        let seen = proxy.seen();
+        assert!(proxy.count("GET /sync/checkpoint") <= revalidations + 1, "{seen:#?}");
+        assert_eq!(seen.len(), proxy.count("GET /sync/checkpoint"), "nothing applied while idle: {seen:#?}");
+    }
+
+    // A write ends the quiet at once: the cheap read finds it.
+    let (id, _) = posts.create("After the quiet", 2).await;
+    for target in [&search, &recommend] {
+        wait_for(Duration::from_millis(POLL_MS * 10), "the new post arrives", || async {
+            target.docs().await.get(&id).map(|_| ())
+        })
+        .await;
+        target.assert_in_sync(&posts, 5, 0).await;
+    }
+    let ready = get(&format!("{sync}/health/ready")).await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    for name in ["search", "recommend"] {
+        assert_eq!(ready.body["targets"][name]["lag"], 0, "{}", ready.body);
+        assert_eq!(ready.body["targets"][name]["checkpoint"], posts.head().await, "{}", ready.body);
+    }
+}
+
+#[actix_web::test]
+async fn a_target_whose_database_is_dropped_while_idle_is_snapshotted_again() {
+    const REVALIDATE_MS: u64 = 1_000;
+    let posts = spawn_posts().await;
+    posts.seed(30).await;
+    posts.create("Before the drop", 1).await;
+    let (search, recommend) = (spawn_target(&mongodb_uri(), 0).await, spawn_target(&mongodb_uri(), 0).await);
+    let revalidate = REVALIDATE_MS.to_string();
+    let settings =
+        sync_settings_with(&posts.address, &search.address, &recommend.address, &[("REVALIDATE_MS", &revalidate)]);
+    let sync = spawn_sync(settings).await;
+    let head = posts.head().await;
+    snapshot_done(&[&search, &recommend], head).await;
+    let before = recommend.checkpoint().await.expect("a checkpoint");
+    // Idle for a while: the loops trust the checkpoints they read.
+    actix_web::rt::time::sleep(Duration::from_millis(REVALIDATE_MS * 3 / 2)).await;
+
+    let client = mongodb::Client::with_uri_str(mongodb_uri()).await.expect("a client");
+    client.database(search.db_name()).drop().await.expect("dropped");
+    let dropped = std::time::Instant::now();
+    // The drop took every post (awaited above): only a new snapshot, at
+    // the head as nothing was written since, brings them back (`applied`
+    // counts the posts once).
+    search.assert_in_sync(&posts, posts.count().await as i64, head).await;
+    let took = dropped.elapsed();
+    assert!(took < Duration::from_millis(REVALIDATE_MS + 4_000), "snapshotted again after {took:?}");
+    assert_eq!(recommend.checkpoint().await.expect("a checkpoint"), before, "the other target was left alone");
+    let ready = get(&format!("{sync}/health/ready")).await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(ready.body["targets"]["search"]["checkpoint"], head, "{}", ready.body);
+}
