@@ -35,9 +35,9 @@ command -v wrk >/dev/null || { echo "bench: wrk is needed: apt-get install wrk (
 command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
 
 echo "bench: building release binaries"
-${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets
-${CARGO:-cargo} build -q --release \
-  --bin step09-posts --bin step09-search --bin step09-recommend --bin step09-tags --bin step09-sync --bin step09-web
+# One build for every program: one set of features, so nothing is built twice.
+${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets \
+  -p step09-posts -p step09-search -p step09-recommend -p step09-tags -p step09-sync -p step09-web
 BIN=target/release
 
 # The import rate, first: generated posts into the emptied posts collection
