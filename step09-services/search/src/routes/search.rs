@@ -162,7 +162,7 @@ impl SearchQuery {
     path = "/v1/search",
     tag = "search",
     params(
-        ("q" = String, Query, description = "The text to search for: every keyword of it must be in a post (stop words are ignored)", min_length = 1, max_length = 200),
+        ("q" = String, Query, description = "The text to search for: every keyword of it must be in a post (stop words are ignored); not blank", min_length = 1, max_length = 200, pattern = r"\S"),
         ("page" = Option<u64>, Query, description = "The page, from 1", minimum = 1, maximum = 500),
         ("max_results" = Option<u32>, Query, description = "The page size (default PAGE_SIZE, 20)", minimum = 1, maximum = 50),
     ),
