@@ -27,10 +27,8 @@ pub async fn live() -> HttpResponse {
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
     /// Whether every check passed.
-    #[schema(inline)]
     pub status: ReadyStatus,
     /// Each check by name: `{"status": "up"|"down", …details}`.
-    #[schema(inline)]
     pub checks: BTreeMap<String, CheckState>,
     /// The databases this process sent commands to.
     pub databases: Option<Vec<String>>,
@@ -51,7 +49,6 @@ pub enum ReadyStatus {
 #[derive(Serialize, ToSchema)]
 pub struct CheckState {
     /// Whether the check passed.
-    #[schema(inline)]
     pub status: UpDown,
 }
 

@@ -58,7 +58,15 @@ async fn ready(mongo: web::Data<Mongo>) -> actix_web::HttpResponse {
 pub fn document(store: &Store) -> anyhow::Result<Value> {
     let aggregations = mongo_rest::aggregate::compile(&store.domain)?;
     let mut document = mongo_rest::openapi::document(store, &aggregations);
-    let schema = serde_json::to_value(<Readiness as utoipa::PartialSchema>::schema())?;
+    // The schema by reference, with the ones it refers to as components
+    // (utoipa inlines an enum with a doc comment as an `allOf` that no
+    // string matches).
+    let mut components = vec![("Readiness".to_owned(), <Readiness as utoipa::PartialSchema>::schema())];
+    <Readiness as utoipa::ToSchema>::schemas(&mut components);
+    for (name, schema) in components {
+        document["components"]["schemas"][name] = serde_json::to_value(schema)?;
+    }
+    let schema = json!({ "$ref": "#/components/schemas/Readiness" });
     let responses = &mut document["paths"]["/health/ready"]["get"]["responses"];
     for status in ["200", "503"] {
         responses[status]["content"]["application/json"]["schema"] = schema.clone();
@@ -85,13 +93,14 @@ mod tests {
         // Lazily connected: nothing is sent to the server.
         let client = mongodb::Client::with_uri_str("mongodb://127.0.0.1:27017").await.unwrap();
         let document = document(&Store::new(client, "unused", domain).unwrap()).unwrap();
-        let schema =
-            &document["paths"]["/health/ready"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
-        let text = schema.to_string();
-        assert!(text.contains(r#""enum":["ready","not ready"]"#), "{schema:#}");
-        let check = schema["properties"]["checks"]["additionalProperties"].to_string();
-        assert!(check.contains(r#""enum":["up","down"]"#), "{schema:#}");
-        assert!(!text.contains("$ref"), "inline, no component to add: {schema:#}");
+        let path = &document["paths"]["/health/ready"]["get"]["responses"]["200"]["content"]["application/json"];
+        assert_eq!(path["schema"]["$ref"], "#/components/schemas/Readiness");
+        let schemas = &document["components"]["schemas"];
+        let ours = json!([schemas["Readiness"], schemas["CheckState"], schemas["ReadyStatus"], schemas["UpDown"]]);
+        let text = ours.to_string();
+        assert_eq!(schemas["ReadyStatus"]["enum"], json!(["ready", "not ready"]), "{text}");
+        assert_eq!(schemas["UpDown"]["enum"], json!(["up", "down"]), "{text}");
+        assert!(!text.contains("allOf"), "no `allOf` (utoipa's inlined enums): {ours:#}");
         assert!(document["paths"]["/things"].is_object(), "the rest of the engine's document is kept");
 
         let answered = health::ready(vec![Check::new("database", true)], Map::new());

@@ -46,8 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct RecommendParams {
     /// Comma-separated topics (keywords of the user's tags), at most 20;
-    /// a blank item, or one starting with `$`, is refused.
-    #[param(pattern = r"^\s*$|^\s*[^,\s$][^,]*(,\s*[^,\s$][^,]*){0,19}$")]
+    /// a blank item, or one starting with `$`, is refused. (The pattern's
+    /// blanks are what `str::trim` strips: ECMA-262's `\s`, which
+    /// schemathesis matches with, lacks U+0085.)
+    #[param(pattern = r"^[\s\u0085]*$|^[\s\u0085]*[^,\s\u0085$][^,]*(,[\s\u0085]*[^,\s\u0085$][^,]*){0,19}$")]
     pub topics: Option<String>,
     /// Items per page, 1 to 50 (default 12).
     #[param(minimum = 1, maximum = 50)]

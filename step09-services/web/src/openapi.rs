@@ -17,6 +17,8 @@ use actix_web::HttpResponse;
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
+use crate::routes::posts::TagAction;
+
 /// The document's source: every path the web front publishes.
 #[derive(OpenApi)]
 #[openapi(
@@ -25,10 +27,10 @@ use utoipa::{OpenApi, ToSchema};
         description = "The web front: HTML pages over the posts, search, recommend and tags services."
     ),
     paths(
-        home, index, recommended, search_submit, search_results, post, post_tags, login_form, login, logout, me,
+        home, index, recommended, search_submit, search_get, search_results, post, post_tags, login_form, login, logout, me,
         stylesheet, live, ready, openapi
     ),
-    components(schemas(SearchForm, LoginForm, LogoutForm, TagForm)),
+    components(schemas(SearchForm, LoginForm, LogoutForm, TagForm, TagAction)),
     tags(
         (name = "pages", description = "What a browser GETs"),
         (name = "forms", description = "What the pages' forms POST (each answers with a 303)"),
@@ -87,8 +89,8 @@ pub struct TagForm {
     /// The tag (normalised; at most 32 characters).
     pub tag: String,
     /// `add` (the default) or `remove`.
-    #[schema(inline)]
-    pub action: Option<crate::routes::posts::TagAction>,
+    #[serde(default)]
+    pub action: TagAction,
 }
 
 // The documentation-only functions: one per route, never called.
@@ -129,6 +131,12 @@ pub async fn recommended() {}
     )
 )]
 pub async fn search_submit() {}
+
+/// An old address of the search box: home.
+#[utoipa::path(get, path = "/search", tag = "pages", responses(
+    (status = 303, description = "To `/`", headers(("Location" = String, description = "Where to go"))),
+))]
+pub async fn search_get() {}
 
 /// A page of posts carrying every keyword of the query, best score first.
 #[utoipa::path(get, path = "/search_results/{query}", tag = "pages",
@@ -261,6 +269,7 @@ mod tests {
             ("/index", "get"),
             ("/recommended/", "get"),
             ("/search", "post"),
+            ("/search", "get"),
             ("/search_results/{query}", "get"),
             ("/posts/{id}", "get"),
             ("/posts/{id}/tags", "post"),
@@ -286,7 +295,9 @@ mod tests {
         // refused with 400: the document now says what is accepted.
         let page = &doc["paths"]["/search_results/{query}"]["get"]["parameters"][1]["schema"];
         assert_eq!(page["maximum"].as_f64(), Some(f64::from(crate::routes::search::MAX_PAGE)), "{page}");
-        let action = doc["components"]["schemas"]["TagForm"]["properties"]["action"].to_string();
-        assert!(action.contains(r#""enum":["add","remove"]"#), "{action}");
+        assert_eq!(doc["components"]["schemas"]["TagAction"]["enum"], serde_json::json!(["add", "remove"]));
+        let form = &doc["components"]["schemas"]["TagForm"];
+        assert_eq!(form["properties"]["action"]["$ref"], "#/components/schemas/TagAction", "not nullable: {form}");
+        assert!(!form["required"].as_array().unwrap().contains(&serde_json::json!("action")), "{form}");
     }
 }
