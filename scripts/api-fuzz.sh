@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# `make api-fuzz`: the REST engine against its own OpenAPI document.
-# schemathesis (an OpenAPI-driven tester, pinned, installed once into the
-# per-user tool cache; see scripts/tools.sh) generates requests from
-# /openapi.json of mongo-rest's test domain, served on port 0 with a database
-# of its own, and fails on any 5xx and on any answer the document does not
-# allow. The run is the ignored test `openapi_fuzz` of mongo-rest's tests,
-# bounded in examples and time (see mongo-rest/tests/api/openapi_fuzz.rs).
+# `make api-fuzz`: the REST engine, then every step 9 service, against their
+# own OpenAPI documents. schemathesis (an OpenAPI-driven tester, pinned,
+# installed once into the per-user tool cache; see scripts/tools.sh)
+# generates requests from /openapi.json and fails on any 5xx and on any
+# answer the document does not allow. Two ignored tests, each bounded in
+# examples and time:
+# - `openapi_fuzz` of mongo-rest's tests: its test domain, served on port 0
+#   with a database of its own (mongo-rest/tests/api/openapi_fuzz.rs);
+# - `fuzz` of step09-system-tests: posts, tags, search, recommend, sync and
+#   web all started in one process with fresh databases, a few posts seeded
+#   and synced, then each service's document in turn, with the settings of
+#   its step09-services/<service>/schemathesis.toml
+#   (step09-services/system-tests/tests/system/fuzz.rs).
 # Where schemathesis cannot be installed (no python3, no venv, no PyPI), it
 # says why and skips.
 set -euo pipefail
@@ -22,3 +28,5 @@ trap 'rm -f "$log"' EXIT
 SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p mongo-rest --test api openapi_fuzz -- --ignored --nocapture 2>&1 | tee "$log"
 # A filter that matched no test would pass without checking anything.
 grep -q "test result: ok. 1 passed" "$log" || { echo "api-fuzz: the openapi_fuzz test did not run"; exit 1; }
+SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p step09-system-tests --test system fuzz -- --ignored --nocapture 2>&1 | tee "$log"
+grep -q "test result: ok. 1 passed" "$log" || { echo "api-fuzz: step 9's fuzz test did not run"; exit 1; }

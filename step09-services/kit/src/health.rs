@@ -9,12 +9,57 @@
 //!   otherwise: the instance is taken out of the load balancer meanwhile.
 //!   The body names each check, so that an operator sees why.
 
+use std::collections::BTreeMap;
+
 use actix_web::{http::header, HttpResponse};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
 
 /// `GET /health/live`.
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "live" }))
+}
+
+/// The body [`ready`] answers, for the OpenAPI documents (the services
+/// that are not utoipa's, posts and tags, put its schema in theirs: see
+/// [`crate::rest`]). Services add fields of their own (`databases`, …).
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// Whether every check passed.
+    pub status: ReadyStatus,
+    /// Each check by name: `{"status": "up"|"down", …details}`.
+    pub checks: BTreeMap<String, CheckState>,
+    /// The databases this process sent commands to.
+    pub databases: Option<Vec<String>>,
+}
+
+/// [`Readiness::status`].
+#[derive(Serialize, ToSchema)]
+pub enum ReadyStatus {
+    /// Every check passed (200).
+    #[serde(rename = "ready")]
+    Ready,
+    /// Some check failed (503).
+    #[serde(rename = "not ready")]
+    NotReady,
+}
+
+/// One entry of [`Readiness::checks`] (details may follow `status`).
+#[derive(Serialize, ToSchema)]
+pub struct CheckState {
+    /// Whether the check passed.
+    pub status: UpDown,
+}
+
+/// [`CheckState::status`].
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UpDown {
+    /// Passed.
+    Up,
+    /// Failed.
+    Down,
 }
 
 /// One readiness check: its name, whether it passed, and details.

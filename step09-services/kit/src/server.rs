@@ -12,6 +12,12 @@
 //!
 //! `/health/live` is mounted here; `/health/ready` is the service's own
 //! (only it knows what it depends on).
+//!
+//! Mount routes as resources, `cfg.service(web::resource(path).route(..))`,
+//! not with `cfg.route(path, ..)`: that one puts the method guard on the
+//! resource, so a method the path does not take falls through to the 404
+//! of the default service, where a resource answers 405 with `Allow`
+//! (RFC 9110 §15.5.6). schemathesis found it (TRACE on every path).
 
 use std::net::TcpListener;
 
@@ -65,7 +71,7 @@ impl Application {
                     let body = error_body(StatusCode::BAD_REQUEST, &e.to_string());
                     InternalError::from_response(e, HttpResponse::BadRequest().json(body)).into()
                 }))
-                .route("/health/live", web::get().to(health::live))
+                .service(web::resource("/health/live").route(web::get().to(health::live)))
                 .configure(configure.clone())
                 .default_service(web::to(|| async {
                     HttpResponse::NotFound()
@@ -94,5 +100,32 @@ impl Application {
     /// Serves until the process is stopped (Ctrl-C stops it gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A method a path does not take is a 405 naming the ones it takes,
+    /// and an unknown path is still a 404 (schemathesis found TRACE
+    /// answered 404 everywhere).
+    #[actix_web::test]
+    async fn a_wrong_method_is_a_405_with_allow() {
+        let app = Application::bind("127.0.0.1", 0, 1024, |cfg| {
+            cfg.service(web::resource("/thing").route(web::get().to(HttpResponse::Ok)));
+        })
+        .unwrap();
+        let base = format!("http://{}", app.address());
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = awc::Client::default();
+        for path in ["/health/live", "/thing"] {
+            let method = actix_web::http::Method::from_bytes(b"TRACE").unwrap();
+            let response = client.request(method, format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+            assert_eq!(response.headers().get("allow").unwrap(), "GET", "{path}");
+        }
+        let response = client.get(format!("{base}/nothing")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -586,7 +586,8 @@ fn convert(field: &Field, value: &Value) -> Result<Bson, Step> {
 /// `web::Data<Target>`). Internal endpoints: only sync calls them, and
 /// only the web front is published outside the services' network.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sync/checkpoint", web::get().to(checkpoint_route)).route("/sync/apply", web::post().to(apply_route));
+    cfg.service(web::resource("/sync/checkpoint").route(web::get().to(checkpoint_route)))
+        .service(web::resource("/sync/apply").route(web::post().to(apply_route)));
 }
 
 async fn checkpoint_route(target: web::Data<Target>) -> Result<web::Json<Checkpoint>, TargetError> {

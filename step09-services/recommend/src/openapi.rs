@@ -16,3 +16,35 @@ use crate::{rank::Why, routes};
     components(schemas(Why, Checkpoint, Position, SnapshotPosition, Apply, Entry, Op, SnapshotPage, Applied))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    use crate::{candidates::MIN_SCORE, rank};
+
+    /// schemathesis found `max_results=0&page=0` (and a `min_score` under
+    /// 50) schema-valid but refused with 400: the document now states the
+    /// limits the parser applies.
+    #[test]
+    fn the_document_states_the_parameter_limits() {
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap();
+        for version in ["v1", "v2"] {
+            let params =
+                doc["paths"][format!("/{version}/recommendations")]["get"]["parameters"].as_array().unwrap().clone();
+            let param = |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+            assert_eq!(param("max_results")["minimum"].as_f64(), Some(1.0));
+            assert_eq!(param("max_results")["maximum"].as_f64(), Some(f64::from(rank::MAX_RESULTS_LIMIT)));
+            assert_eq!(param("page")["minimum"].as_f64(), Some(1.0));
+            assert_eq!(param("page")["maximum"].as_f64(), Some(rank::MAX_PAGE as f64));
+            assert!(param("topics")["pattern"].as_str().unwrap().contains(&format!("{{0,{}}}", rank::MAX_TOPICS - 1)));
+            if version == "v1" {
+                assert_eq!(param("min_score")["minimum"].as_f64(), Some(MIN_SCORE as f64));
+            }
+        }
+        let apply = &doc["paths"]["/sync/apply"]["post"]["responses"];
+        for status in ["400", "413", "415"] {
+            assert!(apply[status].is_object(), "{status} documented");
+        }
+    }
+}

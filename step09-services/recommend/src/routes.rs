@@ -32,12 +32,12 @@ type Query = web::Query<Vec<(String, String)>>;
 
 /// Mounts every route (per worker).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/recommendations", web::get().to(v1))
-        .route("/v2/recommendations", web::get().to(v2))
-        .route("/sync/checkpoint", web::get().to(checkpoint))
-        .route("/sync/apply", web::post().to(apply))
-        .route("/health/ready", web::get().to(ready))
-        .route("/openapi.json", web::get().to(openapi));
+    cfg.service(web::resource("/v1/recommendations").route(web::get().to(v1)))
+        .service(web::resource("/v2/recommendations").route(web::get().to(v2)))
+        .service(web::resource("/sync/checkpoint").route(web::get().to(checkpoint)))
+        .service(web::resource("/sync/apply").route(web::post().to(apply)))
+        .service(web::resource("/health/ready").route(web::get().to(ready)))
+        .service(web::resource("/openapi.json").route(web::get().to(openapi)));
 }
 
 /// The parameters of both versions, for the OpenAPI document (the
@@ -46,18 +46,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct RecommendParams {
     /// Comma-separated topics (keywords of the user's tags), at most 20;
-    /// a blank item is refused.
+    /// a blank item, or one starting with `$`, is refused. (The pattern's
+    /// blanks are what `str::trim` strips: ECMA-262's `\s`, which
+    /// schemathesis matches with, lacks U+0085.)
+    #[param(pattern = r"^[\s\u0085]*$|^[\s\u0085]*[^,\s\u0085$][^,]*(,[\s\u0085]*[^,\s\u0085$][^,]*){0,19}$")]
     pub topics: Option<String>,
     /// Items per page, 1 to 50 (default 12).
+    #[param(minimum = 1, maximum = 50)]
     pub max_results: Option<u32>,
-    /// The page, from 1.
+    /// The page, from 1 to 100,000.
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<u64>,
 }
 
 /// `GET /v1/recommendations`: step 08's aggregation, frozen (deprecated).
 #[utoipa::path(
     get, path = "/v1/recommendations", tag = "recommendations",
-    params(RecommendParams, ("min_score" = Option<i64>, Query, description = "only posts above this score (at least 50, the default)")),
+    params(RecommendParams, ("min_score" = Option<i64>, Query, minimum = 50, description = "only posts above this score (at least 50, the default)")),
     responses(
         (status = 200, description = "Step 08's `recommendations` aggregation, exactly; `Deprecation` and `Link` point at v2", body = Object),
         (status = 400, description = "A bad parameter", body = Object),
@@ -114,7 +119,10 @@ pub async fn checkpoint(target: web::Data<Target>) -> Result<web::Json<Checkpoin
 /// before the answer.
 #[utoipa::path(post, path = "/sync/apply", tag = "sync", request_body = Apply, responses(
     (status = 200, description = "Applied", body = Applied),
+    (status = 400, description = "The body is not JSON", body = Object),
     (status = 409, description = "The checkpoint moved (the body has the current one)", body = Object),
+    (status = 413, description = "The body is larger than MAX_BODY_BYTES", body = Object),
+    (status = 415, description = "The body is not `application/json`", body = Object),
     (status = 422, description = "A gap, or a malformed batch", body = Object),
     (status = 503, description = "The database is unavailable", body = Object),
 ))]

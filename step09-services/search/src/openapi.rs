@@ -96,8 +96,10 @@ pub async fn checkpoint() {}
     request_body = Apply,
     responses(
         (status = 200, description = "Applied; the new position", body = Applied),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 409, description = "The checkpoint is not `expect`; the body's `checkpoint` is the current one", body = ErrorBody),
         (status = 413, description = "The body is larger than MAX_BODY_BYTES", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 422, description = "A gap, a malformed or oversized batch: nothing applied", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
@@ -116,5 +118,11 @@ mod tests {
         assert_eq!(param("q")["maxLength"], crate::routes::search::MAX_QUERY_CHARS);
         assert_eq!(param("page")["maximum"].as_f64(), Some(crate::routes::search::MAX_PAGE as f64));
         assert_eq!(param("max_results")["maximum"].as_f64(), Some(crate::settings::MAX_RESULTS as f64));
+        // schemathesis found `q=%0B` (blank) schema-valid but refused.
+        assert_eq!(param("q")["pattern"], r"[^\s\u0085]");
+        // ... and a body that is not JSON answered an undocumented 400/415.
+        for status in ["400", "413", "415"] {
+            assert!(doc["paths"]["/sync/apply"]["post"]["responses"][status].is_object(), "{status}");
+        }
     }
 }

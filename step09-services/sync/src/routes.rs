@@ -34,8 +34,8 @@ pub struct Readiness {
 /// Mounts the routes (`status` is what the loops report into).
 pub fn configure(cfg: &mut web::ServiceConfig, status: Status) {
     cfg.app_data(web::Data::new(status))
-        .route("/health/ready", web::get().to(ready))
-        .route("/openapi.json", web::get().to(openapi));
+        .service(web::resource("/health/ready").route(web::get().to(ready)))
+        .service(web::resource("/openapi.json").route(web::get().to(openapi)));
 }
 
 /// Readiness: up when posts and every target answered their loop's last

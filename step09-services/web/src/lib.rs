@@ -21,6 +21,7 @@
 //! - [`flash`]: flash messages kept in the session, written only when needed.
 //! - [`csrf`]: the synchronizer token that every state-changing form carries.
 //! - [`error`]: the crate's one error type and the error pages.
+//! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
 //! - [`routes`]: one module per feature (pages, search, posts, tags, login, readiness).
 //! - [`views`]: what the templates see: the post view model, the page
 //!   context, and the timed render.
@@ -29,6 +30,7 @@ pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod flash;
+pub mod openapi;
 pub mod routes;
 pub mod services;
 pub mod session_store;

@@ -132,6 +132,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
     // workers learnt about dead instances are shared.
     let directory = Directory::new(&settings);
     let settings = web::Data::new(settings);
+    let document = web::Data::new(crate::openapi::document());
     // Only this site: a browser reaches no service but the web front.
     let csp = "default-src 'self'; img-src 'self' http: https: data:";
     let server = HttpServer::new(move || {
@@ -142,13 +143,15 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             .app_data(db.clone())
             .app_data(clients)
             .app_data(settings.clone())
+            .app_data(document.clone())
             .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))
             .app_data(web::PayloadConfig::default().limit(MAX_FORM_BYTES))
-            // Health checks and static files need no session: they stay
+            // Health checks, static files and the OpenAPI document need no session: they stay
             // outside the session layer, so they never touch MongoDB for it.
-            .route("/health/live", web::get().to(health::live))
-            .route("/health/ready", web::get().to(routes::ready))
-            .route("/static/style.css", web::get().to(routes::stylesheet))
+            .service(web::resource("/health/live").route(web::get().to(health::live)))
+            .service(web::resource("/health/ready").route(web::get().to(routes::ready)))
+            .service(web::resource("/static/style.css").route(web::get().to(routes::stylesheet)))
+            .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::openapi)))
             .service(
                 web::scope("")
                     .wrap(flash::framework())

@@ -14,8 +14,8 @@ use actix_web::web;
 /// Mounts the service's routes (the per-worker data is added by
 /// [`crate::Application::build`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/search", web::get().to(search::search))
-        .route("/health/ready", web::get().to(health::ready))
-        .route("/openapi.json", web::get().to(crate::openapi::serve));
+    cfg.service(web::resource("/v1/search").route(web::get().to(search::search)))
+        .service(web::resource("/health/ready").route(web::get().to(health::ready)))
+        .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
     step09_kit::sync::configure(cfg);
 }

@@ -162,7 +162,7 @@ impl SearchQuery {
     path = "/v1/search",
     tag = "search",
     params(
-        ("q" = String, Query, description = "The text to search for: every keyword of it must be in a post (stop words are ignored)", min_length = 1, max_length = 200),
+        ("q" = String, Query, description = "The text to search for: every keyword of it must be in a post (stop words are ignored); not blank (U+0085 is blank to `str::trim`, not to ECMA-262's `\\s`)", min_length = 1, max_length = 200, pattern = r"[^\s\u0085]"),
         ("page" = Option<u64>, Query, description = "The page, from 1", minimum = 1, maximum = 500),
         ("max_results" = Option<u32>, Query, description = "The page size (default PAGE_SIZE, 20)", minimum = 1, maximum = 50),
     ),

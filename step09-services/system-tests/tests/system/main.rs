@@ -4,5 +4,6 @@
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
 mod client;
 mod flow;
+mod fuzz;
 mod helpers;
 mod ownership;

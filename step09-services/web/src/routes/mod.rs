@@ -1,31 +1,37 @@
 //! The routes, one module per feature, and [`configure`] that mounts them.
 
-mod auth;
+pub mod auth;
 mod health;
 pub mod home;
 pub mod posts;
-mod search;
+pub mod search;
 
-use actix_web::{http::header, web, HttpResponse};
+use actix_web::{http::header, web, HttpResponse, Route};
 
 pub use health::ready;
 
 /// Mounts every page of the app (all behind the session layer; `/health/*`
 /// and `/static` are mounted outside it, in [`crate::startup`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::index))
-        .route("/index", web::get().to(home::index))
-        .route("/recommended/", web::get().to(home::recommended))
-        .route("/recommended", web::get().to(|| async { see_other("/recommended/") }))
-        .route("/search", web::post().to(search::submit))
-        .route("/search", web::get().to(|| async { see_other("/") }))
-        .route("/search_results/{query:.*}", web::get().to(search::results))
-        .route("/posts/{id}", web::get().to(posts::show))
-        .route("/posts/{id}/tags", web::post().to(posts::tags))
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/me", web::get().to(auth::me));
+    // One resource per path, every method it takes on it: a method it
+    // does not take is then a 405 with `Allow` (RFC 9110 §15.5.6), where
+    // `cfg.route` (one guarded resource per method) answers 404.
+    let one = |path: &str, route: Route| web::resource(path.to_owned()).route(route);
+    cfg.service(one("/", web::get().to(home::index)))
+        .service(one("/index", web::get().to(home::index)))
+        .service(one("/recommended/", web::get().to(home::recommended)))
+        .service(one("/recommended", web::get().to(|| async { see_other("/recommended/") })))
+        .service(
+            web::resource("/search")
+                .route(web::post().to(search::submit))
+                .route(web::get().to(|| async { see_other("/") })),
+        )
+        .service(one("/search_results/{query:.*}", web::get().to(search::results)))
+        .service(one("/posts/{id}", web::get().to(posts::show)))
+        .service(one("/posts/{id}/tags", web::post().to(posts::tags)))
+        .service(web::resource("/login").route(web::get().to(auth::login_form)).route(web::post().to(auth::login)))
+        .service(one("/logout", web::post().to(auth::logout)))
+        .service(one("/me", web::get().to(auth::me)));
 }
 
 /// `GET /static/style.css`: the one stylesheet, compiled into the binary.

@@ -67,7 +67,7 @@ pub struct TagForm {
 }
 
 /// What the tag form asks for.
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, utoipa::ToSchema, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum TagAction {
     /// Put the tag on the post.

@@ -120,3 +120,28 @@ async fn a_post_written_through_the_posts_service_is_on_its_page_at_once() {
     let id = created.body["_id"].as_str().unwrap().to_owned();
     app.get(&format!("/posts/{id}")).await.assert_status(200).assert_contains("Written through the posts service");
 }
+
+/// schemathesis found every page answering 404 to a method it does not
+/// take (each method was a resource of its own): it is a 405 page naming
+/// the methods in `Allow`, an unknown address stays a 404, and the
+/// document the fuzz run reads is served.
+#[actix_web::test]
+async fn a_wrong_method_is_a_405_with_allow_and_the_document_is_served() {
+    let app = spawn_app().await;
+    let client = awc::Client::builder().disable_redirects().finish();
+    for (path, allow) in [("/login", "GET, POST"), ("/search", "POST, GET"), ("/me", "GET"), ("/health/live", "GET")] {
+        let method = awc::http::Method::from_bytes(b"TRACE").unwrap();
+        let response = client.request(method, format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{path}");
+        let mut methods: Vec<&str> = response.headers().get("allow").unwrap().to_str().unwrap().split(", ").collect();
+        let mut expected: Vec<&str> = allow.split(", ").collect();
+        methods.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(methods, expected, "{path}");
+    }
+    app.get("/nothing/here").await.assert_status(404);
+    let document = app.get("/openapi.json").await;
+    document.assert_status(200);
+    let json: serde_json::Value = serde_json::from_str(&document.body).unwrap();
+    assert!(json["paths"]["/posts/{id}"]["get"].is_object(), "{json}");
+}
