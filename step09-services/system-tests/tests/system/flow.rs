@@ -73,6 +73,7 @@ async fn the_pages_show_what_the_services_hold() {
     let post = system.create_post("Capybaras rule the systemtest", 800).await;
     let id = post["_id"].as_str().unwrap().to_owned();
     system.wait_synced(WITHIN).await;
+    eventually(WITHIN, "search finds it", || search_finds(&system, "capybaras", &id)).await;
     eventually(WITHIN, "recommend lists it", || recommend_lists(&system, &id)).await;
 
     let web = &system.web.address;

@@ -117,18 +117,32 @@ impl System {
         }
     }
 
-    /// Waits until sync says both targets have caught up with the oplog
-    /// (ready, lag 0), at most `within`.
+    /// Waits until both targets have applied the posts' whole oplog: each
+    /// target's own checkpoint at least the oplog's head as posts says it
+    /// now (sync's `lag` is relative to the head it last read, which can be
+    /// older than a write the test just made), at most `within`.
     pub async fn wait_synced(&self, within: Duration) {
+        let head = self.posts.get("/oplog?sort=-seq&max_results=1&count=none").await;
+        head.assert_status(200);
+        let head = head.body["_items"][0]["seq"].as_i64().unwrap_or(0);
         let started = Instant::now();
         loop {
-            let ready = self.sync.get("/health/ready").await;
-            let caught_up = ready.status == 200
-                && ["search", "recommend"].iter().all(|t| ready.body["targets"][t]["lag"] == json!(0));
+            let mut caught_up = true;
+            for target in [&self.search, &self.recommend] {
+                let checkpoint = target.get("/sync/checkpoint").await;
+                caught_up &= checkpoint.status == 200
+                    && checkpoint.body["snapshot"].is_null()
+                    && checkpoint.body["seq"].as_i64().is_some_and(|seq| seq >= head);
+            }
             if caught_up {
                 return;
             }
-            assert!(started.elapsed() < within, "sync did not catch up within {within:?}: {:#}", ready.body);
+            let ready = self.sync.get("/health/ready").await;
+            assert!(
+                started.elapsed() < within,
+                "the targets did not reach seq {head} within {within:?}: {:#}",
+                ready.body
+            );
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
     }
