@@ -14,12 +14,12 @@ export DB_SERVER ?=
 
 DATASET ?= datasets/reddit-1000.jsonl
 export CARGO ?= cargo
-# The build `make step08` and `make step09` run: dev (debug) or release.
+# The build `make step08`, `make step09` and `make step10` run: dev (debug) or release.
 export CARGO_PROFILE ?= dev
-# How many instances of search and of web `make step09` runs.
+# How many instances of search and of web `make step09` and `make step10` run.
 SCALE ?= 1
 
-.PHONY: help run test check api-fuzz fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 step09 diff bench docs clean
+.PHONY: help run test check api-fuzz fmt fmt-check clippy docs-check db db-stop db-status data stats step06 step08 step09 step10 diff bench docs clean
 
 help: ## List the targets
 	@if [ -t 1 ]; then bold=$$(printf '\033[1m'); plain=$$(printf '\033[0m'); fi; \
@@ -86,6 +86,14 @@ step09: data ## Serve step09-services: six programs, the pages at :5000 (SCALE=2
 	$(CARGO) build --profile $(CARGO_PROFILE) $(STEP09_BINS)
 	@echo "step09: the pages at http://127.0.0.1:5000$(if $(filter-out 1,$(SCALE)), (and :5100 … for the other web instances)); search at $(STEP09_SEARCH_URL) (Ctrl-C stops all)"
 	@SEARCH_URL=$(STEP09_SEARCH_URL) scripts/run-procfile.sh step09-services/Procfile -c search=$(SCALE),web=$(SCALE)
+
+STEP10_BINS := $(foreach s,posts search recommend tags sync web,--bin step10-$(s))
+
+step10: data ## Serve step10-async (in progress: step 9's programs, renamed), the pages at :5000 (SCALE as for step09)
+	@test "$(SCALE)" -ge 1 -a "$(SCALE)" -le 9 2>/dev/null || { echo "SCALE must be a number from 1 to 9"; exit 2; }
+	$(CARGO) build --profile $(CARGO_PROFILE) $(STEP10_BINS)
+	@echo "step10: the pages at http://127.0.0.1:5000$(if $(filter-out 1,$(SCALE)), (and :5100 … for the other web instances)); search at $(STEP09_SEARCH_URL) (Ctrl-C stops all)"
+	@SEARCH_URL=$(STEP09_SEARCH_URL) scripts/run-procfile.sh step10-async/Procfile -c search=$(SCALE),web=$(SCALE)
 
 diff: ## Show what a step changed: make diff FROM=step08-rest TO=step09-services
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make diff FROM=<step folder> TO=<step folder>"; exit 2; }

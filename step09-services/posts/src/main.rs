@@ -2,7 +2,7 @@
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    step09_kit::init_logging();
+    kit::init_logging();
     let app = step09_posts::build(step09_posts::settings()?).await?;
     log::info!("step09-posts listening on http://{}", app.address());
     app.run_until_stopped().await?;

@@ -31,7 +31,7 @@ use mongodb::{
     IndexModel,
 };
 use serde_json::{Map, Value};
-use step09_kit::sync::{Checkpoint, Field, Kind, Target, TargetError};
+use kit::sync::{Checkpoint, Field, Kind, Target, TargetError};
 
 /// The fields of a post the store keeps.
 pub const FIELDS: &[Field] = &[

@@ -11,7 +11,7 @@ use actix_web::{
     HttpResponse, ResponseError,
 };
 use mongo_rest::error::error_body;
-use step09_kit::sync::TargetError;
+use kit::sync::TargetError;
 
 /// Everything the service can answer with an error.
 #[derive(Debug, thiserror::Error)]

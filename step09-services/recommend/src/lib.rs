@@ -26,7 +26,7 @@ pub mod settings;
 use std::sync::Arc;
 
 use actix_web::web;
-use step09_kit::{mongo::Mongo, sync::Target};
+use kit::{mongo::Mongo, sync::Target};
 
 pub use settings::Settings;
 
@@ -35,7 +35,7 @@ pub const APP_NAME: &str = "step09-recommend";
 
 /// The bound service, with its candidates kept fresh in the background.
 pub struct Application {
-    server: step09_kit::server::Application,
+    server: kit::server::Application,
     candidates: Arc<candidates::Candidates>,
 }
 
@@ -54,7 +54,7 @@ impl Application {
         let (mongo, target, shared) =
             (web::Data::new(mongo), web::Data::new(target), web::Data::from(candidates.clone()));
         let server =
-            step09_kit::server::Application::bind(&common.host, common.port, settings.max_body_bytes, move |cfg| {
+            kit::server::Application::bind(&common.host, common.port, settings.max_body_bytes, move |cfg| {
                 cfg.app_data(mongo.clone())
                     .app_data(target.clone())
                     .app_data(shared.clone())

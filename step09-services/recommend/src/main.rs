@@ -2,7 +2,7 @@
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    step09_kit::init_logging();
+    kit::init_logging();
     let settings = step09_recommend::Settings::from_env()?;
     let app = step09_recommend::Application::build(settings).await?;
     log::info!("step09-recommend listening on http://{}", app.address());

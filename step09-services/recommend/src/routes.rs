@@ -8,7 +8,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map};
-use step09_kit::{
+use kit::{
     health::{self, Check},
     mongo::Mongo,
     sync::{Applied, Apply, Checkpoint, Target},

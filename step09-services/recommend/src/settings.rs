@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use step09_kit::settings::{Common, Env, SettingsError};
+use kit::settings::{Common, Env, SettingsError};
 
 /// The service's default port.
 pub const DEFAULT_PORT: u16 = 5004;
@@ -53,7 +53,7 @@ mod tests {
     use super::*;
 
     fn read(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        Settings::read(&step09_kit::settings::pairs(vars))
+        Settings::read(&kit::settings::pairs(vars))
     }
 
     #[test]

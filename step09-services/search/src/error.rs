@@ -11,7 +11,7 @@ use actix_web::{
     HttpResponse, ResponseError,
 };
 use mongo_rest::error::error_body;
-use step09_kit::mongo::is_unavailable;
+use kit::mongo::is_unavailable;
 
 /// How many seconds a client is told to wait when the database is down.
 pub const RETRY_AFTER_SECS: u32 = 5;

@@ -22,7 +22,7 @@ pub mod settings;
 pub mod store;
 
 use actix_web::web;
-use step09_kit::mongo::Mongo;
+use kit::mongo::Mongo;
 
 use crate::{settings::Settings, store::Store};
 
@@ -31,7 +31,7 @@ pub const APP_NAME: &str = "step09-search";
 
 /// A bound, ready-to-run search service.
 pub struct Application {
-    server: step09_kit::server::Application,
+    server: kit::server::Application,
 }
 
 impl Application {
@@ -52,7 +52,7 @@ impl Application {
         let host = common.host.clone();
         let port = common.port;
         let settings = web::Data::new(settings);
-        let server = step09_kit::server::Application::bind(&host, port, max_body_bytes, move |cfg| {
+        let server = kit::server::Application::bind(&host, port, max_body_bytes, move |cfg| {
             cfg.app_data(store.clone())
                 .app_data(target.clone())
                 .app_data(settings.clone())

@@ -2,7 +2,7 @@
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    step09_kit::init_logging();
+    kit::init_logging();
     let settings = step09_search::settings::Settings::from_env()?;
     let app = step09_search::Application::build(settings).await?;
     log::info!("step09-search listening on http://{}", app.address());

@@ -9,7 +9,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use step09_kit::sync::{Applied, Apply, Checkpoint, Entry, Op, Position, SnapshotPage, SnapshotPosition};
+use kit::sync::{Applied, Apply, Checkpoint, Entry, Op, Position, SnapshotPage, SnapshotPosition};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::routes::search::{Link, Links, Meta, SearchItem, SearchPage};
@@ -70,7 +70,7 @@ pub async fn serve(document: web::Data<serde_json::Value>) -> HttpResponse {
     responses((status = 200, description = "The process serves requests: `{\"status\": \"live\"}`", body = Object))
 )]
 pub async fn live() -> HttpResponse {
-    step09_kit::health::live().await
+    kit::health::live().await
 }
 
 /// The store's checkpoint (mounted by the kit's `sync::configure`;

@@ -6,7 +6,7 @@
 //! reads its default page size and the largest request body it accepts
 //! (sync's batches are the only large bodies it gets).
 
-use step09_kit::settings::{Common, Env, SettingsError};
+use kit::settings::{Common, Env, SettingsError};
 
 /// The default port of the search service.
 pub const DEFAULT_PORT: u16 = 5003;
@@ -18,7 +18,7 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// largest `PAGE_SIZE`.
 pub const MAX_RESULTS: u64 = 50;
 /// The default of `MAX_BODY_BYTES`: 4 MiB, room for a batch of
-/// `step09_kit::sync::MAX_BATCH` posts with long titles.
+/// `kit::sync::MAX_BATCH` posts with long titles.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 /// The smallest `MAX_BODY_BYTES` accepted: 64 KiB (less would refuse
 /// ordinary sync batches).
@@ -64,7 +64,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use step09_kit::settings::pairs as env;
+    use kit::settings::pairs as env;
 
     #[test]
     fn defaults_are_the_documented_ones() {

@@ -2,7 +2,7 @@
 //! list shows, plus its keywords, kept in `reddit_search.posts` by sync.
 //!
 //! The documents are written only by the sync target
-//! ([`step09_kit::sync::Target`], through `POST /sync/apply`); this module
+//! ([`kit::sync::Target`], through `POST /sync/apply`); this module
 //! declares which fields the target keeps, creates the one index the
 //! search needs, and runs the search itself.
 
@@ -13,7 +13,7 @@ use mongodb::{
     bson::{doc, Document},
     IndexModel,
 };
-use step09_kit::{
+use kit::{
     mongo::Mongo,
     sync::{Field, Kind, Target},
 };

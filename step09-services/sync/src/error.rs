@@ -2,7 +2,7 @@
 //! about it (the service answers no client request that could fail, so the
 //! cases map to the loop's reaction rather than to HTTP statuses).
 
-use step09_kit::upstream::UpstreamError;
+use kit::upstream::UpstreamError;
 
 /// A cycle that failed.
 #[derive(Debug, thiserror::Error)]

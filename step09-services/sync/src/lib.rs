@@ -5,7 +5,7 @@
 //! ([`relay`]); the loops report into an in-memory [`status::Status`] that
 //! `/health/ready` serves. Everything durable is elsewhere: the oplog in
 //! posts, each checkpoint in its target, written with the batch it covers
-//! in one transaction (`step09_kit::sync`).
+//! in one transaction (`kit::sync`).
 //!
 //! # Layout
 //! - [`settings`]: the environment variables and their defaults.
@@ -30,7 +30,7 @@ pub const TARGETS: [&str; 2] = ["recommend", "search"];
 
 /// The bound server, its loops already running.
 pub struct Application {
-    server: step09_kit::server::Application,
+    server: kit::server::Application,
 }
 
 impl Application {
@@ -39,7 +39,7 @@ impl Application {
         let status = status::Status::new(&TARGETS);
         let for_routes = status.clone();
         let server =
-            step09_kit::server::Application::bind(&settings.host, settings.port, MAX_BODY_BYTES, move |cfg| {
+            kit::server::Application::bind(&settings.host, settings.port, MAX_BODY_BYTES, move |cfg| {
                 routes::configure(cfg, for_routes.clone())
             })?;
         relay::spawn(&settings, &status);

@@ -2,7 +2,7 @@
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    step09_kit::init_logging();
+    kit::init_logging();
     let app = step09_sync::Application::build(step09_sync::Settings::from_env()?).await?;
     log::info!("step09-sync listening on http://{}", app.address());
     app.run_until_stopped().await?;

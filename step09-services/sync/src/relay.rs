@@ -4,7 +4,7 @@
 //! The loop keeps no position of its own: every cycle starts from the
 //! checkpoint the target reports, and every batch is applied by the target
 //! with its checkpoint in one transaction, only if the checkpoint is still
-//! the batch's `expect` (`step09_kit::sync`). So a sync killed at any
+//! the batch's `expect` (`kit::sync`). So a sync killed at any
 //! moment, restarted, or running twice, neither loses nor doubles an entry.
 //!
 //! An idle loop costs one request a cycle: once a full cycle found nothing
@@ -32,7 +32,7 @@ use std::{
 use actix_web::http::{Method, StatusCode};
 use rand::Rng;
 use serde_json::{json, Map, Value};
-use step09_kit::{
+use kit::{
     sync::{Applied, Apply, Checkpoint, Entry, Position, SnapshotPage},
     upstream::{Ctx, Instances, Upstream, UpstreamError},
 };
@@ -415,7 +415,7 @@ impl Relay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use step09_kit::sync::Op;
+    use kit::sync::Op;
 
     fn entries(seqs: &[i64]) -> Vec<Entry> {
         seqs.iter().map(|&seq| Entry { seq, op: Op::Delete, id: String::new(), changes: Map::new() }).collect()

@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use step09_kit::health::{self, Check};
+use kit::health::{self, Check};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::status::{Gap, Status, TargetStatus};
@@ -19,7 +19,7 @@ use crate::status::{Gap, Status, TargetStatus};
 )]
 pub struct ApiDoc;
 
-/// The readiness body (documentation only: built by `step09_kit::health::ready`).
+/// The readiness body (documentation only: built by `kit::health::ready`).
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
     /// `ready` or `not ready`.

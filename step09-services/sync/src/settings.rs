@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use step09_kit::settings::{Env, SettingsError};
+use kit::settings::{Env, SettingsError};
 
 /// The default port.
 pub const DEFAULT_PORT: u16 = 5006;

@@ -19,11 +19,11 @@ pub fn default(name: &str) -> Option<&'static str> {
 
 /// The settings: the environment over [`default`].
 pub fn settings() -> Result<mongo_rest::Settings, mongo_rest::SettingsError> {
-    step09_kit::rest::settings(default)
+    kit::rest::settings(default)
 }
 
-/// Builds the service (see `step09_kit::rest`).
-pub use step09_kit::rest::build;
+/// Builds the service (see `kit::rest`).
+pub use kit::rest::build;
 
 #[cfg(test)]
 mod tests {

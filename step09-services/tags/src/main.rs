@@ -2,7 +2,7 @@
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    step09_kit::init_logging();
+    kit::init_logging();
     let app = step09_tags::build(step09_tags::settings()?).await?;
     log::info!("step09-tags listening on http://{}", app.address());
     app.run_until_stopped().await?;

@@ -12,7 +12,7 @@ use mongodb::{
     error::ErrorKind,
     Collection, Database,
 };
-use step09_kit::mongo::Mongo;
+use kit::mongo::Mongo;
 
 use crate::settings::Settings;
 

@@ -14,7 +14,7 @@ use actix_web::{
 };
 use tera::Tera;
 
-use step09_kit::timing::Timings;
+use kit::timing::Timings;
 
 use crate::{
     services::{request_timings, service_of, UpstreamError},

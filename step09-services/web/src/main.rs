@@ -7,7 +7,7 @@ use step09_web::{settings::Settings, startup::Application};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    step09_kit::init_logging();
+    kit::init_logging();
     let settings = Settings::from_env()?;
     let app = Application::build(settings).await?;
     log::info!("{} listening on http://{}", env!("CARGO_BIN_NAME"), app.address());

@@ -13,7 +13,7 @@
 //! worker's clients plus this request's [`Ctx`] (its request id, forwarded
 //! as `X-Request-Id` on every call, and its [`Timings`], which become the
 //! `Server-Timing` header). Round robin, the whole-call timeout and
-//! skipping dead instances are the kit's ([`step09_kit::upstream`]).
+//! skipping dead instances are the kit's ([`kit::upstream`]).
 
 use std::{future::Ready, sync::Arc, time::Duration};
 
@@ -25,8 +25,8 @@ use actix_web::{
 use mongodb::bson::{oid::ObjectId, DateTime};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
-pub use step09_kit::upstream::UpstreamError;
-use step09_kit::{
+pub use kit::upstream::UpstreamError;
+use kit::{
     timing::Timings,
     upstream::{Ctx, Instances, Upstream},
     RequestId,
@@ -211,7 +211,7 @@ impl FromRequest for Services {
         std::future::ready(clients.map(|clients| {
             // The kit's extractor: the id its middleware chose (or a fresh one).
             let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
-            let request_id = request_id.unwrap_or_else(step09_kit::request_id::fresh);
+            let request_id = request_id.unwrap_or_else(kit::request_id::fresh);
             Services { clients, ctx: Ctx { request_id, timings: request_timings(req) } }
         }))
     }

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use step09_kit::settings::Env;
-pub use step09_kit::settings::SettingsError;
+use kit::settings::Env;
+pub use kit::settings::SettingsError;
 
 /// The signing/encryption key used when `SECRET_KEY` is unset. Fine on a
 /// laptop, never in production: startup logs a warning when it is used.

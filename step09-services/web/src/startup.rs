@@ -16,7 +16,7 @@ use actix_web::{
     middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger, Next},
     web, App, HttpServer,
 };
-use step09_kit::{health, request_id};
+use kit::{health, request_id};
 use tera::Tera;
 
 use crate::{
@@ -106,7 +106,7 @@ fn sessions<S: SessionStore>(store: S, settings: &Settings) -> SessionMiddleware
 /// The `Server-Timing` response header.
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
-/// Middleware: gives the request its [`step09_kit::timing::Timings`] (the
+/// Middleware: gives the request its [`kit::timing::Timings`] (the
 /// service calls and the render add themselves to it) and, after the
 /// handler and the error pages, answers them as the `Server-Timing` header.
 async fn server_timing(

@@ -8,7 +8,7 @@ use actix_session::Session;
 use actix_web::HttpResponse;
 use actix_web_flash_messages::{IncomingFlashMessages, Level};
 use serde::Serialize;
-use step09_kit::timing::Timings;
+use kit::timing::Timings;
 use tera::{Context, Tera};
 
 use crate::{csrf, error::AppError, services::Post};

@@ -5,7 +5,7 @@ use std::{path::Path, time::Duration};
 
 use mongodb::bson::oid::ObjectId;
 use serde_json::{json, Value};
-use step09_kit::settings::Env;
+use kit::settings::Env;
 
 pub use crate::client::TestApi;
 

@@ -7,7 +7,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map};
-use step09_kit::health::{self, Check};
+use kit::health::{self, Check};
 
 use crate::store::Store;
 

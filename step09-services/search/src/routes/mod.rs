@@ -4,7 +4,7 @@
 //! - [`health`]: `GET /health/ready` (`/health/live` is the kit's).
 //! - `GET /openapi.json`: [`crate::openapi`].
 //! - `GET /sync/checkpoint`, `POST /sync/apply`: the kit's
-//!   [`step09_kit::sync::configure`], on the store's target.
+//!   [`kit::sync::configure`], on the store's target.
 
 pub mod health;
 pub mod search;
@@ -17,5 +17,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/v1/search").route(web::get().to(search::search)))
         .service(web::resource("/health/ready").route(web::get().to(health::ready)))
         .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
-    step09_kit::sync::configure(cfg);
+    kit::sync::configure(cfg);
 }

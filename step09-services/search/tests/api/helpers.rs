@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use step09_kit::settings::Env;
+use kit::settings::Env;
 use step09_search::{settings::Settings, Application};
 
 pub use crate::client::{Json, TestApi};

@@ -20,7 +20,7 @@ use mongodb::{
     Client, Database,
 };
 use serde_json::{json, Value};
-use step09_kit::{
+use kit::{
     mongo::Mongo,
     sync::{self, Checkpoint, Field, Kind, Target},
 };
@@ -119,11 +119,11 @@ pub async fn spawn_posts() -> TestPosts {
     let _ = env_logger::builder().is_test(true).try_init();
     let name = fresh_db("posts");
     let mut settings =
-        mongo_rest::Settings::from_lookup(|n| step09_posts::default(n).map(Into::into)).expect("settings");
+        mongo_rest::Settings::from_lookup(|n| posts::default(n).map(Into::into)).expect("settings");
     settings.port = 0;
     settings.mongodb_uri = mongodb_uri();
     settings.mongodb_db = name.clone();
-    let app = step09_posts::build(settings).await.expect("posts builds");
+    let app = posts::build(settings).await.expect("posts builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     let client = Client::with_uri_str(mongodb_uri()).await.expect("a client");
@@ -243,7 +243,7 @@ pub async fn spawn_target(uri: &str, port: u16) -> TestTarget {
     let mut attempts = 0;
     let app = loop {
         let target = target.clone();
-        match step09_kit::server::Application::bind("127.0.0.1", port, 16 << 20, move |cfg| {
+        match kit::server::Application::bind("127.0.0.1", port, 16 << 20, move |cfg| {
             cfg.app_data(target.clone()).configure(sync::configure).route("/docs", web::get().to(docs));
         }) {
             Ok(app) => break app,
@@ -334,7 +334,7 @@ pub fn sync_settings_with(
         ("TIMEOUT_MS", "2000".to_string()),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    step09_sync::Settings::read(&step09_kit::settings::Env(move |n: &str| vars.get(n).cloned())).expect("settings")
+    step09_sync::Settings::read(&kit::settings::Env(move |n: &str| vars.get(n).cloned())).expect("settings")
 }
 
 /// An HTTP proxy in front of one service that records every request it

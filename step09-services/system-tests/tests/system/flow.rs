@@ -90,6 +90,6 @@ async fn the_pages_show_what_the_services_hold() {
         assert!(html.text.contains(&format!("/posts/{id}")) || what == "post", "{what} does not link the post");
         assert!(html.text.contains("Capybaras rule the systemtest"), "{what} does not show the title");
         // One request id per page view, echoed to the browser.
-        assert!(step09_kit::request_id::is_sane(html.header("x-request-id")), "{what}");
+        assert!(kit::request_id::is_sane(html.header("x-request-id")), "{what}");
     }
 }

@@ -8,7 +8,7 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use step09_kit::settings::Env;
+use kit::settings::Env;
 
 pub use crate::client::TestApi;
 
@@ -61,25 +61,25 @@ impl System {
         let base =
             |service: &str| vec![("PORT", "0".to_string()), ("MONGODB_URI", uri.clone()), ("MONGODB_DB", db(service))];
 
-        let settings = mongo_rest::Settings::from_lookup(lookup(base("posts"), step09_posts::default)).unwrap();
-        let posts = step09_posts::build(settings).await.expect("posts builds");
+        let settings = mongo_rest::Settings::from_lookup(lookup(base("posts"), posts::default)).unwrap();
+        let posts = posts::build(settings).await.expect("posts builds");
         let posts_url = local(posts.port());
         actix_web::rt::spawn(posts.run_until_stopped());
 
-        let settings = mongo_rest::Settings::from_lookup(lookup(base("tags"), step09_tags::default)).unwrap();
-        let tags = step09_tags::build(settings).await.expect("tags builds");
+        let settings = mongo_rest::Settings::from_lookup(lookup(base("tags"), tags::default)).unwrap();
+        let tags = tags::build(settings).await.expect("tags builds");
         let tags_url = local(tags.port());
         actix_web::rt::spawn(tags.run_until_stopped());
 
-        let settings = step09_search::settings::Settings::read(&Env(lookup(base("search"), no_defaults))).unwrap();
-        let search = step09_search::Application::build(settings).await.expect("search builds");
+        let settings = search::settings::Settings::read(&Env(lookup(base("search"), no_defaults))).unwrap();
+        let search = search::Application::build(settings).await.expect("search builds");
         let search_url = local(search.port());
         actix_web::rt::spawn(search.run_until_stopped());
 
         let mut pairs = base("recommend");
         pairs.push(("REFRESH_MS", "100".into()));
-        let settings = step09_recommend::Settings::read(&Env(lookup(pairs, no_defaults))).unwrap();
-        let recommend = step09_recommend::Application::build(settings).await.expect("recommend builds");
+        let settings = recommend::Settings::read(&Env(lookup(pairs, no_defaults))).unwrap();
+        let recommend = recommend::Application::build(settings).await.expect("recommend builds");
         let recommend_url = local(recommend.port());
         actix_web::rt::spawn(recommend.run_until_stopped());
 
@@ -90,8 +90,8 @@ impl System {
             ("RECOMMEND_URL", recommend_url.clone()),
             ("POLL_MS", "100".into()),
         ];
-        let settings = step09_sync::Settings::read(&Env(lookup(pairs, no_defaults))).unwrap();
-        let sync = step09_sync::Application::build(settings).await.expect("sync builds");
+        let settings = sync::Settings::read(&Env(lookup(pairs, no_defaults))).unwrap();
+        let sync = sync::Application::build(settings).await.expect("sync builds");
         let sync_url = local(sync.port());
         actix_web::rt::spawn(sync.run_until_stopped());
 
@@ -102,8 +102,8 @@ impl System {
             ("RECOMMEND_URL", recommend_url.clone()),
             ("TAGS_URL", tags_url.clone()),
         ]);
-        let settings = step09_web::settings::Settings::from_lookup(lookup(pairs, no_defaults)).unwrap();
-        let web = step09_web::startup::Application::build(settings).await.expect("web builds");
+        let settings = web::settings::Settings::from_lookup(lookup(pairs, no_defaults)).unwrap();
+        let web = web::startup::Application::build(settings).await.expect("web builds");
         let web_url = local(web.port());
         actix_web::rt::spawn(web.run_until_stopped());
 

@@ -2,7 +2,7 @@
 //! snapshot and entries, searches, recommendations, tags, page views), the
 //! databases each one sent commands to are its own and no other, as its
 //! `/health/ready` reports them (recorded by the client every service
-//! makes, `step09_kit::mongo`).
+//! makes, `kit::mongo`).
 
 use std::time::Duration;
 

@@ -9,7 +9,7 @@
 
 use actix_web::{http::Method, HttpResponse};
 use serde_json::{json, Map};
-use step09_kit::health::{self, Check};
+use kit::health::{self, Check};
 
 use crate::{db::Db, services::Services};
 

@@ -119,8 +119,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 /// database and the services' addresses are set before it runs).
 pub async fn spawn(searches: usize, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let posts = spawn_rest(step09_posts::default, "posts").await;
-    let tags = spawn_rest(step09_tags::default, "tags").await;
+    let posts = spawn_rest(posts::default, "posts").await;
+    let tags = spawn_rest(tags::default, "tags").await;
     let mut search_stand_ins = Vec::new();
     for _ in 0..searches {
         search_stand_ins.push(StandIn::start(Kind::Search, posts.db.clone()).await);
@@ -172,8 +172,8 @@ async fn spawn_rest(default: fn(&str) -> Option<&'static str>, name: &str) -> Te
     settings.db_timeout = Duration::from_millis(1_500);
     let db = settings.mongodb_db.clone();
     let app = match name {
-        "posts" => step09_posts::build(settings).await,
-        _ => step09_tags::build(settings).await,
+        "posts" => posts::build(settings).await,
+        _ => tags::build(settings).await,
     }
     .expect("the service builds");
     let address = format!("http://127.0.0.1:{}", app.port());

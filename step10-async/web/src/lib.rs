@@ -1,0 +1,39 @@
+//! Step 9 of the workshop: the web front, step 08's pages as a client of
+//! the services whose verbs they use.
+//!
+//! Every post comes from posts, every search from search, every
+//! recommendation from recommend and every tag from tags, through
+//! [`services`]; the web front keeps only the login sessions and users, in
+//! its own database (`reddit_web`), so any number of instances can serve
+//! the same visitor. When a service is down the pages degrade (a notice, a
+//! hidden form, a 503 page) instead of failing, and every page says in its
+//! `Server-Timing` header and its footer which calls it made.
+//!
+//! # Layout
+//! - [`services`]: the clients of posts, search, recommend and tags (one
+//!   per worker), and the per-request [`services::Services`] extractor.
+//! - [`settings`]: the typed configuration, read from environment variables.
+//! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
+//!   binds the listener, wires middleware and routes.
+//! - [`db`]: the web front's own MongoDB data: users and the session indexes.
+//! - [`session_store`]: an `actix-session` store that keeps sessions in a
+//!   MongoDB collection with a TTL index.
+//! - [`flash`]: flash messages kept in the session, written only when needed.
+//! - [`csrf`]: the synchronizer token that every state-changing form carries.
+//! - [`error`]: the crate's one error type and the error pages.
+//! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
+//! - [`routes`]: one module per feature (pages, search, posts, tags, login, readiness).
+//! - [`views`]: what the templates see: the post view model, the page
+//!   context, and the timed render.
+
+pub mod csrf;
+pub mod db;
+pub mod error;
+pub mod flash;
+pub mod openapi;
+pub mod routes;
+pub mod services;
+pub mod session_store;
+pub mod settings;
+pub mod startup;
+pub mod views;

@@ -1,0 +1,167 @@
+//! Typed configuration, read once from environment variables.
+//!
+//! Every value has a documented default so that `cargo run` works on a fresh
+//! checkout; the step's README lists them all.
+
+use std::time::Duration;
+
+use kit::settings::Env;
+pub use kit::settings::SettingsError;
+
+/// The signing/encryption key used when `SECRET_KEY` is unset. Fine on a
+/// laptop, never in production: startup logs a warning when it is used.
+const DEVELOPMENT_SECRET: &str = "step10-web development secret: set SECRET_KEY in production!";
+
+/// Everything the application can be configured with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `HOST`: the address to bind (default `127.0.0.1`).
+    pub host: String,
+    /// `PORT`: the port to bind (default `5000`; `0` picks a free one).
+    pub port: u16,
+    /// `MONGODB_URI` (default `mongodb://127.0.0.1:27017`).
+    pub mongodb_uri: String,
+    /// `MONGODB_DB`: the web front's own database, users and sessions only
+    /// (default `reddit_web`).
+    pub mongodb_db: String,
+    /// `SECRET_KEY`: at least 32 bytes; the session cookie is encrypted and
+    /// signed with a key derived from it.
+    pub secret_key: String,
+    /// `SESSION_TTL_SECS`: how long a login lasts without "remember me"
+    /// (default 7,200 s = 2 h).
+    pub session_ttl: Duration,
+    /// `REMEMBER_TTL_SECS`: how long a "remember me" login lasts
+    /// (default 2,592,000 s = 30 days).
+    pub remember_ttl: Duration,
+    /// `COOKIE_SECURE`: send the session cookie over HTTPS only (default
+    /// `false`, since the workshop runs on plain http://127.0.0.1).
+    pub cookie_secure: bool,
+    /// `DB_TIMEOUT_MS`: how long a request waits to reach (select and connect
+    /// to) MongoDB before the page says the database is unavailable (default
+    /// 2,000 ms). It does not bound a slow query on a server that answers.
+    pub db_timeout: Duration,
+    /// `PAGE_SIZE`: search results per page (default 20, at most 50: the
+    /// API's page limit for posts).
+    pub page_size: u32,
+    /// `POSTS_URL`: the posts service's instances, comma-separated
+    /// (default `http://127.0.0.1:5002`).
+    pub posts_url: Vec<String>,
+    /// `SEARCH_URL`: the search service's instances (default
+    /// `http://127.0.0.1:5003`).
+    pub search_url: Vec<String>,
+    /// `RECOMMEND_URL`: the recommend service's instances (default
+    /// `http://127.0.0.1:5004`).
+    pub recommend_url: Vec<String>,
+    /// `TAGS_URL`: the tags service's instances (default
+    /// `http://127.0.0.1:5005`).
+    pub tags_url: Vec<String>,
+    /// `SERVICE_TIMEOUT_MS`: the whole of one call to a service (connecting,
+    /// sending and reading the body) before the page gives up on it
+    /// (default 2,000 ms).
+    pub service_timeout: Duration,
+}
+
+impl Settings {
+    /// Reads the settings from the environment, applying the defaults.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings from any name → value lookup (the tests use a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
+        let number = |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, SettingsError> {
+            match get(name) {
+                None => Ok(default),
+                Some(value) => match value.trim().parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(SettingsError { name, value, reason: "expected a whole number in range" }),
+                },
+            }
+        };
+        let secret_key = text("SECRET_KEY", DEVELOPMENT_SECRET);
+        if secret_key.len() < 32 {
+            return Err(SettingsError {
+                name: "SECRET_KEY",
+                value: "<hidden>".into(),
+                reason: "must be at least 32 bytes long",
+            });
+        }
+        let cookie_secure = match text("COOKIE_SECURE", "false").to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" | "" => false,
+            _ => {
+                return Err(SettingsError {
+                    name: "COOKIE_SECURE",
+                    value: text("COOKIE_SECURE", ""),
+                    reason: "expected true or false",
+                })
+            }
+        };
+        let env = Env(&get);
+        Ok(Self {
+            host: text("HOST", "127.0.0.1"),
+            port: number("PORT", 5000, 0, u16::MAX.into())? as u16,
+            mongodb_uri: text("MONGODB_URI", "mongodb://127.0.0.1:27017"),
+            mongodb_db: text("MONGODB_DB", "reddit_web"),
+            secret_key,
+            session_ttl: Duration::from_secs(number("SESSION_TTL_SECS", 7_200, 1, 31_536_000)?),
+            remember_ttl: Duration::from_secs(number("REMEMBER_TTL_SECS", 2_592_000, 1, 31_536_000)?),
+            cookie_secure,
+            db_timeout: Duration::from_millis(number("DB_TIMEOUT_MS", 2_000, 100, 60_000)?),
+            page_size: number("PAGE_SIZE", 20, 1, 50)? as u32,
+            posts_url: env.urls("POSTS_URL", "http://127.0.0.1:5002")?,
+            search_url: env.urls("SEARCH_URL", "http://127.0.0.1:5003")?,
+            recommend_url: env.urls("RECOMMEND_URL", "http://127.0.0.1:5004")?,
+            tags_url: env.urls("TAGS_URL", "http://127.0.0.1:5005")?,
+            service_timeout: env.millis("SERVICE_TIMEOUT_MS", 2_000, 100, 120_000)?,
+        })
+    }
+
+    /// Whether the insecure development key is in use.
+    pub fn uses_development_secret(&self) -> bool {
+        self.secret_key == DEVELOPMENT_SECRET
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let s = from(&[]).unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 5000));
+        assert_eq!(s.mongodb_uri, "mongodb://127.0.0.1:27017");
+        assert_eq!(s.mongodb_db, "reddit_web");
+        assert_eq!(s.session_ttl, Duration::from_secs(7_200));
+        assert_eq!(s.page_size, 20);
+        assert_eq!(s.posts_url, ["http://127.0.0.1:5002"]);
+        assert_eq!(s.search_url, ["http://127.0.0.1:5003"]);
+        assert_eq!(s.recommend_url, ["http://127.0.0.1:5004"]);
+        assert_eq!(s.tags_url, ["http://127.0.0.1:5005"]);
+        assert_eq!(s.service_timeout, Duration::from_secs(2));
+        assert!(s.uses_development_secret());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        let err = from(&[("PORT", "http")]).unwrap_err().to_string();
+        assert!(err.contains("PORT"), "{err}");
+        assert!(from(&[("PAGE_SIZE", "0")]).is_err());
+        assert!(from(&[("PAGE_SIZE", "51")]).is_err());
+        assert!(from(&[("SECRET_KEY", "short")]).is_err());
+        assert!(from(&[("COOKIE_SECURE", "maybe")]).is_err());
+        assert!(from(&[("COOKIE_SECURE", "true")]).unwrap().cookie_secure);
+        assert!(from(&[("SEARCH_URL", "search:5003")]).is_err());
+        assert!(from(&[("SERVICE_TIMEOUT_MS", "5")]).is_err());
+        let two = from(&[("SEARCH_URL", "http://a:5003,http://b:5003/")]).unwrap();
+        assert_eq!(two.search_url, ["http://a:5003", "http://b:5003"]);
+    }
+}
