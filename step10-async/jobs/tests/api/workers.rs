@@ -70,8 +70,11 @@ async fn a_running_job_stops_at_its_next_batch_once_canceled() {
     assert!(after < 2000, "{after}");
     assert_eq!(jobs.api.get(&location).await.body["status"], "canceled");
     // A succeeded job cannot be canceled.
-    let other = jobs.import_generated(1, 99).await;
-    assert_eq!(other["written"], 1);
+    let other = jobs.submit("import", &json!({ "generate": 1, "seed": 99 })).await;
+    let other = other.header("location").unwrap().to_owned();
+    jobs.finished(&other, Duration::from_secs(30)).await.assert_status(303);
+    jobs.api.request("DELETE", &other, &[], None).await.assert_error(409, "succeeded");
+    jobs.api.get(&other).await.assert_status(303);
 }
 
 #[actix_web::test]
@@ -135,4 +138,27 @@ async fn a_job_that_keeps_failing_is_failed_after_its_attempts() {
     jobs.api.get(&format!("{}/result", submitted.header("location").unwrap())).await.assert_error(404, "failed");
     let canceled = jobs.api.request("DELETE", submitted.header("location").unwrap(), &[], None).await;
     canceled.assert_error(409, "failed");
+}
+
+#[actix_web::test]
+async fn a_job_whose_workers_keep_dying_is_failed_when_claimed_beyond_its_attempts() {
+    let posts = spawn_posts().await;
+    let jobs = spawn_jobs(settings(&posts.address, |s| s.workers = 0), true).await;
+    let submitted = jobs.submit("import", &json!({ "generate": 3 })).await;
+    let location = submitted.header("location").unwrap().to_owned();
+    let id = submitted.body["id"].as_str().unwrap().to_owned();
+    // As three workers that each claimed it and died would leave it.
+    let past = mongodb::bson::DateTime::from_millis(mongodb::bson::DateTime::now().timestamp_millis() - 1_000);
+    let taken = doc! { "$set": { "status": "running", "owner": "dead/0", "lease_until": past, "attempts": 3_i64 } };
+    jobs.api.db.collection::<Document>("jobs").update_one(doc! { "_id": &id }, taken).await.unwrap();
+    assert_eq!(jobs.api.get(&location).await.body["status"], "running");
+
+    let same_db = settings(&posts.address, |s| s.common.mongodb_db = jobs.db_name.clone());
+    let worker = spawn_jobs(same_db, false).await;
+    let done = worker.finished(&location, Duration::from_secs(30)).await;
+    assert_eq!(done.body["status"], "failed");
+    assert_eq!(done.body["attempts"], 4);
+    let error = done.body["error"].as_str().unwrap();
+    assert!(error.contains("gave up after 3 attempt(s)") && error.contains("stopped"), "{error}");
+    assert_eq!(posts_total(&posts).await, 0, "a job given up is not run");
 }
