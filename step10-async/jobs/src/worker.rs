@@ -250,8 +250,18 @@ impl Worker {
     /// Sends one batch to posts and adds its outcome to the job's counts.
     async fn import_batch(&self, job: &RefCell<Job>, batch: Vec<Document>) -> Result<(), Failure> {
         let posts: Vec<Value> = batch.iter().map(|d| Value::Object(mongo_rest::convert::document_to_json(d))).collect();
-        let ctx = Ctx::background();
+        let ctx = {
+            let job = job.borrow();
+            job_ctx(&job.id, job.cursor)
+        };
         let outcome = self.send(&ctx, &posts, true).await?;
+        log::info!(
+            "{}: batch sent to posts ({} written, {} skipped, {} refused)",
+            ctx.request_id,
+            outcome.written,
+            outcome.skipped,
+            outcome.errors.len()
+        );
         let mut job = job.borrow_mut();
         let n = posts.len() as i64;
         job.progress.done += n;
@@ -342,8 +352,11 @@ impl Worker {
     /// each the post as posts serves it plus the user's `tags`. A new
     /// attempt starts again from the beginning.
     async fn export(&self, job: &RefCell<Job>, user: &str) -> Result<Ending, Failure> {
-        let id = job.borrow().id.clone();
-        let ctx = Ctx::background();
+        let (id, attempts) = {
+            let job = job.borrow();
+            (job.id.clone(), job.attempts)
+        };
+        let ctx = job_ctx(&id, attempts);
         self.store.clear_results(&id).await?;
         let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for page in 1.. {
@@ -468,6 +481,13 @@ impl Outcome {
         self.skipped += other.skipped;
         self.errors.extend(other.errors);
     }
+}
+
+/// The context of a job's calls: the request id `job-<id>-<n>` (the batch's
+/// cursor, or an export's attempt), so that the log lines of posts and tags
+/// name the job they served.
+fn job_ctx(id: &str, n: i64) -> Ctx {
+    Ctx { request_id: format!("job-{id}-{n}"), timings: Default::default() }
 }
 
 /// A post's `name`, for reports.
