@@ -19,6 +19,8 @@
 //! - [`server`]: the HTTP server every JSON service runs: request ids, one
 //!   log line per request, JSON errors, `/health/live`.
 //! - [`health`]: the readiness answer.
+//! - [`idempotency`]: `Idempotency-Key` on writes a client may retry (a
+//!   middleware and its store in the service's database).
 //! - [`upstream`]: the client of another service (round robin across its
 //!   instances, one timeout over the whole call, request id forwarded).
 //! - [`timing`]: the durations of a request's calls, for `Server-Timing`.
@@ -27,6 +29,7 @@
 //!   transaction, compare-and-set.
 
 pub mod health;
+pub mod idempotency;
 pub mod mongo;
 pub mod rest;
 pub mod server;
