@@ -90,6 +90,7 @@ impl Application {
                 actix_web::rt::spawn(worker.run())
             })
             .collect();
+        let idempotency = web::Data::new(store.idempotency.clone());
         let store = web::Data::new(store);
         let wake = web::Data::new(wake);
         let document = web::Data::new(openapi::document());
@@ -99,6 +100,7 @@ impl Application {
         let settings = web::Data::new(settings);
         let server = kit::server::Application::bind(&host, port, max_body_bytes, move |cfg| {
             cfg.app_data(store.clone())
+                .app_data(idempotency.clone())
                 .app_data(wake.clone())
                 .app_data(settings.clone())
                 .app_data(document.clone())

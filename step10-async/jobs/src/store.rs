@@ -16,6 +16,8 @@
 //! - `results`: an export's JSON lines, a document per chunk of about
 //!   [`RESULT_CHUNK_BYTES`], kept as long as the job.
 //!
+//! The kit's `Idempotency-Key` records live beside them (`idempotency`).
+//!
 //! Finished jobs and results carry `expires_at`; TTL indexes delete them
 //! then. A TTL monitor runs about once a minute, so [`Store::get`] also
 //! treats an expired job as gone.
@@ -54,6 +56,9 @@ pub struct Store {
     jobs: Collection<Job>,
     chunks: Collection<Document>,
     results: Collection<Document>,
+    /// The `Idempotency-Key` records of submissions (the kit's store, in
+    /// the same database).
+    pub idempotency: kit::idempotency::Store,
 }
 
 impl Store {
@@ -63,11 +68,13 @@ impl Store {
             jobs: mongo.db.collection("jobs"),
             chunks: mongo.db.collection("chunks"),
             results: mongo.db.collection("results"),
+            idempotency: kit::idempotency::Store::new(&mongo.db),
             mongo,
         }
     }
 
-    /// Creates the indexes: the TTL ones, and those the claims use.
+    /// Creates the indexes: the TTL ones (the idempotency keys' too), and
+    /// those the claims use.
     pub async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
         let ttl = || IndexOptions::builder().expire_after(Duration::ZERO).build();
         self.jobs
@@ -84,7 +91,7 @@ impl Store {
                 IndexModel::builder().keys(doc! { "job": 1, "n": 1 }).build(),
             ])
             .await?;
-        Ok(())
+        self.idempotency.ensure_indexes().await
     }
 
     /// [`Store::ensure_indexes`], or, while MongoDB is down, retried every

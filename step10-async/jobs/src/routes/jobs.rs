@@ -19,6 +19,10 @@
 //!    what it had written stays). Canceling a canceled job is a 200 again;
 //!    a job that has succeeded or failed is a 409.
 //!
+//! A submission may carry an `Idempotency-Key` (the kit's middleware,
+//! mounted in [`crate::routes`]): retried with the same key and body, it
+//! gets the first 202 again, the same job.
+//!
 //! A job that has expired (`JOBS_RETENTION_SECS` after it finished) is a
 //! 404 everywhere. Zalando's guidelines advise against 303; this service
 //! follows RFC 9110 and Microsoft (see the step's README).
@@ -58,7 +62,10 @@ async fn find(store: &Store, id: &str) -> Result<Job, JobsError> {
     post,
     path = "/v1/jobs/{kind}",
     tag = "jobs",
-    params(("kind" = String, Path, description = "`import` or `export`")),
+    params(
+        ("kind" = String, Path, description = "`import` or `export`"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's making (1 to 255 visible ASCII characters): a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`), the same job; kept 24 h", max_length = 255),
+    ),
     request_body(
         description = "import: `{\"generate\": N, \"seed\": S}` (1 ≤ N ≤ 100,000) as application/json, or a file of \
                        posts as application/x-ndjson, application/json or application/xml; export: `{\"user\": NAME}`",
@@ -68,9 +75,10 @@ async fn find(store: &Store, id: &str) -> Result<Job, JobsError> {
         (status = 202, description = "Accepted: `Location` is the job, `Retry-After` when to look", body = crate::job::JobBody),
         (status = 400, description = "The body cannot be read", body = crate::openapi::ErrorBody),
         (status = 404, description = "No such kind", body = crate::openapi::ErrorBody),
+        (status = 409, description = "A submission with this Idempotency-Key is still being answered (Retry-After)", body = crate::openapi::ErrorBody),
         (status = 413, description = "The body is larger than MAX_BODY_BYTES", body = crate::openapi::ErrorBody),
         (status = 415, description = "A content type the kind does not take", body = crate::openapi::ErrorBody),
-        (status = 422, description = "A request out of range, or a file with a malformed record or no post", body = crate::openapi::ErrorBody),
+        (status = 422, description = "A request out of range, a file with a malformed record or no post, or an Idempotency-Key used for another request", body = crate::openapi::ErrorBody),
         (status = 429, description = "JOBS_QUEUE_MAX jobs are queued (Retry-After)", body = crate::openapi::ErrorBody),
         (status = 503, description = "The jobs database is unavailable", body = crate::openapi::ErrorBody),
     )

@@ -162,3 +162,31 @@ async fn a_job_whose_workers_keep_dying_is_failed_when_claimed_beyond_its_attemp
     assert!(error.contains("gave up after 3 attempt(s)") && error.contains("stopped"), "{error}");
     assert_eq!(posts_total(&posts).await, 0, "a job given up is not run");
 }
+
+#[actix_web::test]
+async fn a_submission_retried_with_its_idempotency_key_makes_one_job() {
+    let posts = spawn_posts().await;
+    let jobs = spawn_jobs(settings(&posts.address, |s| s.workers = 0), true).await;
+    let body = json!({ "generate": 10, "seed": 3 });
+    let key = [("Idempotency-Key", "import-10-seed-3")];
+    let first = jobs.api.request("POST", "/v1/jobs/import", &key, Some(&body)).await;
+    first.assert_status(202);
+    let again = jobs.api.request("POST", "/v1/jobs/import", &key, Some(&body)).await;
+    again.assert_status(202);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("location"), first.header("location"), "the same job");
+    assert_eq!(again.body["id"], first.body["id"]);
+    let other = jobs.api.request("POST", "/v1/jobs/import", &key, Some(&json!({ "generate": 11 }))).await;
+    other.assert_status(422);
+    let stored = jobs.api.db.collection::<Document>("jobs").count_documents(doc! {}).await.unwrap();
+    assert_eq!(stored, 1, "one job for the retried submission, none for the mismatch");
+    // Without a key, a second submission is a second job.
+    jobs.submit("import", &body).await;
+    let stored = jobs.api.db.collection::<Document>("jobs").count_documents(doc! {}).await.unwrap();
+    assert_eq!(stored, 2);
+    // A key on a status read changes nothing.
+    let location = first.header("location").unwrap();
+    let read = jobs.api.request("GET", location, &[("Idempotency-Key", "read-1")], None).await;
+    read.assert_status(200);
+    assert!(read.header("idempotent-replayed").is_none());
+}
