@@ -12,6 +12,8 @@
 //! # Layout
 //! - [`services`]: the clients of posts, search, recommend and tags (one
 //!   per worker), and the per-request [`services::Services`] extractor.
+//! - [`jobs`]: the client of the jobs service (submit an import, follow a
+//!   job through its 303 to the result, cancel), one per worker.
 //! - [`settings`]: the typed configuration, read from environment variables.
 //! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
 //!   binds the listener, wires middleware and routes.
@@ -22,7 +24,8 @@
 //! - [`csrf`]: the synchronizer token that every state-changing form carries.
 //! - [`error`]: the crate's one error type and the error pages.
 //! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
-//! - [`routes`]: one module per feature (pages, search, posts, tags, login, readiness).
+//! - [`routes`]: one module per feature (pages, search, posts, tags, login,
+//!   the import and job pages, readiness).
 //! - [`views`]: what the templates see: the post view model, the page
 //!   context, and the timed render.
 
@@ -30,6 +33,7 @@ pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod flash;
+pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod services;

@@ -8,6 +8,7 @@ mod auth;
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
 mod client;
 mod helpers;
+mod import;
 mod pages;
 mod posts;
 mod resilience;
