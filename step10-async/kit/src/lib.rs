@@ -19,6 +19,8 @@
 //! - [`server`]: the HTTP server every JSON service runs: request ids, one
 //!   log line per request, JSON errors, `/health/live`.
 //! - [`health`]: the readiness answer.
+//! - [`latency`]: `SIMULATED_LATENCY_MS`, the teaching delay (mongo-rest's,
+//!   so that posts and tags share it).
 //! - [`upstream`]: the client of another service (round robin across its
 //!   instances, one timeout over the whole call, request id forwarded).
 //! - [`timing`]: the durations of a request's calls, for `Server-Timing`.
@@ -35,6 +37,7 @@ pub mod sync;
 pub mod timing;
 pub mod upstream;
 
+pub use mongo_rest::latency;
 pub use mongo_rest::request_id::{self, RequestId};
 
 /// Starts `env_logger` at `info` unless `RUST_LOG` says otherwise.
