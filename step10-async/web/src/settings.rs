@@ -59,6 +59,14 @@ pub struct Settings {
     /// sending and reading the body) before the page gives up on it
     /// (default 2,000 ms).
     pub service_timeout: Duration,
+    /// `SIMULATED_LATENCY_MS`: a delay added to every request but
+    /// `/health/*`, for teaching and tests (default 0, off; at most
+    /// 60,000 ms; see `kit::latency`).
+    pub simulated_latency: Duration,
+    /// `WORKERS`: how many worker threads serve requests (default: actix's,
+    /// one per CPU; from 1 to 256). The blocking demo's throughput is
+    /// capped by it.
+    pub workers: Option<usize>,
 }
 
 impl Settings {
@@ -115,6 +123,11 @@ impl Settings {
             recommend_url: env.urls("RECOMMEND_URL", "http://127.0.0.1:5004")?,
             tags_url: env.urls("TAGS_URL", "http://127.0.0.1:5005")?,
             service_timeout: env.millis("SERVICE_TIMEOUT_MS", 2_000, 100, 120_000)?,
+            simulated_latency: env.simulated_latency()?,
+            workers: match get("WORKERS") {
+                None => None,
+                Some(_) => Some(number("WORKERS", 1, 1, 256)? as usize),
+            },
         })
     }
 
@@ -147,6 +160,8 @@ mod tests {
         assert_eq!(s.recommend_url, ["http://127.0.0.1:5004"]);
         assert_eq!(s.tags_url, ["http://127.0.0.1:5005"]);
         assert_eq!(s.service_timeout, Duration::from_secs(2));
+        assert_eq!(s.simulated_latency, Duration::ZERO);
+        assert_eq!(s.workers, None);
         assert!(s.uses_development_secret());
     }
 
@@ -161,6 +176,11 @@ mod tests {
         assert!(from(&[("COOKIE_SECURE", "true")]).unwrap().cookie_secure);
         assert!(from(&[("SEARCH_URL", "search:5003")]).is_err());
         assert!(from(&[("SERVICE_TIMEOUT_MS", "5")]).is_err());
+        assert_eq!(from(&[("SIMULATED_LATENCY_MS", "60001")]).unwrap_err().name, "SIMULATED_LATENCY_MS");
+        assert_eq!(from(&[("WORKERS", "1")]).unwrap().workers, Some(1));
+        for bad in ["0", "257", "many"] {
+            assert_eq!(from(&[("WORKERS", bad)]).unwrap_err().name, "WORKERS", "{bad}");
+        }
         let two = from(&[("SEARCH_URL", "http://a:5003,http://b:5003/")]).unwrap();
         assert_eq!(two.search_url, ["http://a:5003", "http://b:5003"]);
     }

@@ -1,6 +1,7 @@
 //! The routes, one module per feature, and [`configure`] that mounts them.
 
 pub mod auth;
+pub mod demo;
 mod health;
 pub mod home;
 pub mod posts;

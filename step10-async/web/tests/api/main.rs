@@ -7,6 +7,7 @@ mod auth;
 // The engine's JSON test client, shared with mongo-rest's tests.
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
 mod client;
+mod demo;
 mod helpers;
 mod pages;
 mod posts;
