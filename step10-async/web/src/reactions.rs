@@ -64,6 +64,11 @@ impl Hidden {
         self.ids.is_empty()
     }
 
+    /// The hidden posts' ids, in no particular order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.ids.iter().map(String::as_str)
+    }
+
     /// Whether hide answered.
     pub fn known(&self) -> bool {
         self.known

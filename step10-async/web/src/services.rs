@@ -545,6 +545,28 @@ impl Services {
         Ok(counts)
     }
 
+    /// The posts with these hex ids (at most [`ME_POSTS_LIMIT`] of them, in
+    /// the order given; ids posts does not know are skipped): one request.
+    pub async fn posts_by_ids(&self, ids: &[String]) -> Result<Vec<Post>, UpstreamError> {
+        let ids: Vec<&str> = ids.iter().take(ME_POSTS_LIMIT as usize).map(String::as_str).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = json!({ "_id": { "$in": &ids } });
+        let path = format!(
+            "/posts?where={}&max_results={ME_POSTS_LIMIT}&count=none",
+            urlencoding::encode(&filter.to_string())
+        );
+        let mut found: HashMap<String, Post> = self
+            .page::<Post>(&self.clients.posts, &path)
+            .await?
+            .items
+            .into_iter()
+            .map(|p| (p.id.to_hex(), p))
+            .collect();
+        Ok(ids.iter().filter_map(|id| found.remove(*id)).collect())
+    }
+
     /// The ids of the posts `user` hid: hide's `GET /v1/hidden/{user}`.
     pub async fn hidden(&self, user: &str) -> Result<Vec<String>, UpstreamError> {
         #[derive(Deserialize)]

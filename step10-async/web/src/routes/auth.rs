@@ -201,6 +201,7 @@ pub async fn me(
             context.insert("notices", &notices);
             context.insert("tags", &Vec::<String>::new());
             context.insert("posts", &Vec::<PostView>::new());
+            context.insert("hidden_posts", &Vec::<PostView>::new());
             return crate::views::render(&tera, "me.html", &mut context, services.timings());
         }
     };
@@ -217,8 +218,27 @@ pub async fn me(
         }
         Err(e) => return Err(e.into()),
     };
-    // Round 2: the counts, likes and shares at once.
-    reactions::counts(&services, Some(&user), &mut posts, &hidden, &mut notices).await;
+    // Round 2, at once: the counts of the tagged posts, and the hidden
+    // posts themselves (listed with their unhide forms only).
+    let hidden_ids: Vec<String> = hidden.ids().map(str::to_owned).collect();
+    let (_, hidden_posts) = futures::join!(
+        reactions::counts(&services, Some(&user), &mut posts, &hidden, &mut notices),
+        services.posts_by_ids(&hidden_ids),
+    );
+    let hidden_posts: Vec<PostView> = hidden_posts
+        .unwrap_or_else(|e| {
+            log::warn!("/me: no hidden posts: {e}");
+            Vec::new()
+        })
+        .into_iter()
+        .map(|post| PostView {
+            hide_known: true,
+            hidden: true,
+            form_key: reactions::form_key(),
+            ..PostView::from(post)
+        })
+        .collect();
+    context.insert("hidden_posts", &hidden_posts);
     context.insert("notices", &notices);
     context.insert("tags", &tags);
     context.insert("topics", &topics);

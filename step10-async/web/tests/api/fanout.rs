@@ -155,3 +155,22 @@ async fn the_page_deadline_bounds_the_whole_page() {
     page.assert_status(200).assert_contains("Recommendations are unavailable right now.");
     assert!(took < Duration::from_millis(700), "the 300 ms deadline, not recommend's 800 ms: {took:?}");
 }
+
+#[actix_web::test]
+async fn one_home_page_view_sends_its_request_id_to_every_service_it_calls() {
+    let app = spawn_app().await;
+    logged_in_with_posts(&app, 2, "nora").await;
+    let page = app.get_at(&app.address, "/", &[("x-request-id", "home-view-7")]).await;
+    page.assert_status(200);
+    assert_eq!(page.header("x-request-id"), "home-view-7");
+    let all = [&app.tags_proxy, &app.hide, &app.recommend, &app.likes, &app.shares];
+    for (name, stand_in) in ["tags", "hide", "recommend", "likes", "shares"].iter().zip(all) {
+        let ids = stand_in.request_ids();
+        assert!(ids.iter().any(|id| id == "home-view-7"), "{name} got {ids:?}");
+    }
+    // One share count per post shown, one call to each of the others.
+    let count = |ids: Vec<String>| ids.iter().filter(|id| *id == "home-view-7").count();
+    assert_eq!(count(app.shares.request_ids()), 2);
+    assert_eq!(count(app.likes.request_ids()), 1);
+    assert_eq!(count(app.hide.request_ids()), 1);
+}

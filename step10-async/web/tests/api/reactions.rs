@@ -124,8 +124,14 @@ async fn hidden_posts_are_left_out_of_every_list() {
     for list in lists {
         let page = app.get(list).await;
         page.assert_status(200).assert_contains("Visible asyncio basics");
-        assert!(!page.body.contains("Hidden asyncio secrets"), "{list} lists a hidden post:\n{}", page.body);
+        // `/me` lists the hidden posts apart, with their unhide forms.
+        let (listed, apart) = page.body.split_once("<h2>Hidden posts</h2>").unwrap_or((&page.body, ""));
+        assert!(!listed.contains("Hidden asyncio secrets"), "{list} lists a hidden post:\n{}", page.body);
+        assert_eq!(apart.contains("Hidden asyncio secrets"), list == "/me", "{list}:\n{}", page.body);
     }
+    let me = app.get("/me").await;
+    let unhide = me.form(&format!("{hidden}/hide")).expect("an unhide form on /me");
+    assert!(unhide.contains(&("action".into(), "unhide".into())), "{unhide:?}");
     // Its own page still shows it, with the way back.
     let page = app.get(&hidden).await;
     page.assert_status(200).assert_contains("You hid this post");
