@@ -363,8 +363,8 @@ pub async fn stylesheet() {}
 ))]
 pub async fn live() {}
 
-/// Readiness: the database and posts answer; search, recommend and tags
-/// are reported but do not fail it.
+/// Readiness: the database and posts answer; search, recommend, tags,
+/// likes, shares and hide are reported but do not fail it.
 #[utoipa::path(get, path = "/health/ready", tag = "health", responses(
     (status = 200, description = "Ready: `{status, checks, databases}`", body = Object),
     (status = 503, description = "The database or posts does not answer (Retry-After)", body = Object),
