@@ -35,10 +35,11 @@ run: step09 ## Run the newest complete step (step09) with its database and datas
 HAVE_BROWSER := $(and $(shell command -v chromedriver 2>/dev/null),$(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
 BROWSER_TESTS := $(if $(HAVE_BROWSER),,STEP08_BROWSER_TESTS=skip)
 
-test: db ## Run every test (starts the development database if needed) and validate the compose files
+test: db ## Run every test (starts the development database if needed) and validate the Compose files and Kubernetes manifests
 	@$(if $(BROWSER_TESTS),echo "make test: chromedriver or Chromium not found: step08's browser tests are SKIPPED (apt-get install chromium chromium-driver)")
 	$(BROWSER_TESTS) $(CARGO) test --workspace
 	@scripts/check-compose.sh
+	@scripts/check-k8s.sh
 
 check: fmt-check clippy test api-fuzz docs-check ## What CI runs: fmt check, clippy -D warnings, every test, the OpenAPI fuzz, the guide's links
 

@@ -35,15 +35,15 @@ use actix_web::{
     web, FromRequest, HttpMessage, HttpRequest,
 };
 use futures::StreamExt;
-use mongodb::bson::{oid::ObjectId, DateTime};
-use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
 pub use kit::upstream::UpstreamError;
 use kit::{
     timing::Timings,
     upstream::{Ctx, Instances, Upstream},
     RequestId,
 };
+use mongodb::bson::{oid::ObjectId, DateTime};
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
 
 use crate::settings::Settings;
 
