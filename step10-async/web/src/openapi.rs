@@ -103,9 +103,9 @@ pub struct TagForm {
 pub struct LikeForm {
     /// The session's token.
     pub csrf_token: String,
-    /// The form's random key (16 to 64 letters or digits): sent as the
+    /// The form's random key (16 to 32 letters or digits): sent as the
     /// `Idempotency-Key`, so a double submit is one write.
-    #[schema(min_length = 16, max_length = 64, pattern = "^[A-Za-z0-9]{16,64}$")]
+    #[schema(min_length = 16, max_length = 32, pattern = "^[A-Za-z0-9]{16,32}$")]
     pub idempotency_key: String,
     /// `like` (the default) or `unlike`.
     #[serde(default)]
@@ -119,8 +119,8 @@ pub struct LikeForm {
 pub struct ShareForm {
     /// The session's token.
     pub csrf_token: String,
-    /// The form's random key (16 to 64 letters or digits).
-    #[schema(min_length = 16, max_length = 64, pattern = "^[A-Za-z0-9]{16,64}$")]
+    /// The form's random key (16 to 32 letters or digits).
+    #[schema(min_length = 16, max_length = 32, pattern = "^[A-Za-z0-9]{16,32}$")]
     pub idempotency_key: String,
     /// Where to go back to (a path on this site; else `/`). Default: the post's page.
     pub next: Option<String>,
@@ -131,8 +131,8 @@ pub struct ShareForm {
 pub struct HideForm {
     /// The session's token.
     pub csrf_token: String,
-    /// The form's random key (16 to 64 letters or digits).
-    #[schema(min_length = 16, max_length = 64, pattern = "^[A-Za-z0-9]{16,64}$")]
+    /// The form's random key (16 to 32 letters or digits).
+    #[schema(min_length = 16, max_length = 32, pattern = "^[A-Za-z0-9]{16,32}$")]
     pub idempotency_key: String,
     /// `hide` (the default) or `unhide`.
     #[serde(default)]
@@ -420,5 +420,7 @@ mod tests {
         let form = &doc["components"]["schemas"]["TagForm"];
         assert_eq!(form["properties"]["action"]["$ref"], "#/components/schemas/TagAction", "not nullable: {form}");
         assert!(!form["required"].as_array().unwrap().contains(&serde_json::json!("action")), "{form}");
+        let key = &doc["components"]["schemas"]["LikeForm"]["properties"]["idempotency_key"];
+        assert_eq!(key["maxLength"], crate::reactions::MAX_FORM_KEY_CHARS, "{key}");
     }
 }

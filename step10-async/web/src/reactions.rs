@@ -151,11 +151,16 @@ pub fn form_key() -> String {
     Alphanumeric.sample_string(&mut rand::rng(), FORM_KEY_CHARS)
 }
 
-/// Whether a submitted form key looks like one [`form_key`] made: 16 to 64
-/// letters or digits (the services get it prefixed with the user and the
-/// action, so one user's keys never meet another's).
+/// The longest form key accepted: with the user (at most 32 characters)
+/// and the action in front, the `Idempotency-Key` sent stays within 71
+/// characters.
+pub const MAX_FORM_KEY_CHARS: usize = 32;
+
+/// Whether a submitted form key looks like one [`form_key`] made: 16 to
+/// [`MAX_FORM_KEY_CHARS`] letters or digits (the services get it prefixed
+/// with the user and the action, so one user's keys never meet another's).
 pub fn valid_form_key(key: &str) -> bool {
-    (16..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric())
+    (16..=MAX_FORM_KEY_CHARS).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]
@@ -168,7 +173,8 @@ mod tests {
         assert_ne!(a, b);
         assert!(valid_form_key(&a), "{a}");
         assert!(!valid_form_key("short"));
-        assert!(!valid_form_key(&"k".repeat(65)));
+        assert!(valid_form_key(&"k".repeat(MAX_FORM_KEY_CHARS)));
+        assert!(!valid_form_key(&"k".repeat(MAX_FORM_KEY_CHARS + 1)));
         assert!(!valid_form_key("abcdefghijklmnop\r\nX-Injected: 1"));
     }
 
