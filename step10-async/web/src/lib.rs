@@ -9,9 +9,17 @@
 //! hidden form, a 503 page) instead of failing, and every page says in its
 //! `Server-Timing` header and its footer which calls it made.
 //!
+//! Step 10 makes the pages wait well: each page calls the services it
+//! needs concurrently, in as few dependent rounds as it can (the home
+//! page: topics and hidden posts; then recommend; then likes and shares),
+//! each call under its own timeout and the whole under `PAGE_DEADLINE_MS`;
+//! and it adds likes, shares (with the `/s/{code}` links) and hidden posts,
+//! with forms on every post it lists.
+//!
 //! # Layout
-//! - [`services`]: the clients of posts, search, recommend and tags (one
-//!   per worker), and the per-request [`services::Services`] extractor.
+//! - [`services`]: the clients of posts, search, recommend, tags, likes,
+//!   shares and hide (one per worker), and the per-request
+//!   [`services::Services`] extractor with the page's deadline.
 //! - [`settings`]: the typed configuration, read from environment variables.
 //! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
 //!   binds the listener, wires middleware and routes.
@@ -20,9 +28,13 @@
 //!   MongoDB collection with a TTL index.
 //! - [`flash`]: flash messages kept in the session, written only when needed.
 //! - [`csrf`]: the synchronizer token that every state-changing form carries.
+//! - [`reactions`]: likes, shares and hidden posts on the pages: what the
+//!   lists leave out, the counts and the forms' keys, and the notices when
+//!   one of those services is down.
 //! - [`error`]: the crate's one error type and the error pages.
 //! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
-//! - [`routes`]: one module per feature (pages, search, posts, tags, login, readiness).
+//! - [`routes`]: one module per feature (pages, search, posts, tags, the
+//!   like/share/hide forms and share links, login, readiness).
 //! - [`views`]: what the templates see: the post view model, the page
 //!   context, and the timed render.
 
@@ -31,6 +43,7 @@ pub mod db;
 pub mod error;
 pub mod flash;
 pub mod openapi;
+pub mod reactions;
 pub mod routes;
 pub mod services;
 pub mod session_store;
