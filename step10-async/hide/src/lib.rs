@@ -46,12 +46,16 @@ impl Application {
         let store = Store::new(mongo, settings.max_hidden);
         store.ensure_index_or_retry().await;
         // Made once and shared by every worker (`web::Data` is an `Arc`).
+        let idempotency = web::Data::new(store.idempotency.clone());
         let store = web::Data::new(store);
         let document = web::Data::new(openapi::document());
         let (max_body_bytes, latency) = (settings.max_body_bytes, common.simulated_latency);
         let server =
             kit::server::Application::bind_with(&common.host, common.port, max_body_bytes, latency, move |cfg| {
-                cfg.app_data(store.clone()).app_data(document.clone()).configure(routes::configure);
+                cfg.app_data(store.clone())
+                    .app_data(idempotency.clone())
+                    .app_data(document.clone())
+                    .configure(routes::configure);
             })?;
         Ok(Self { server })
     }

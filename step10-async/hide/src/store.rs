@@ -66,6 +66,8 @@ pub struct Store {
     hidden: Collection<Document>,
     users: Collection<Document>,
     max_hidden: u32,
+    /// The `Idempotency-Key` records of the writes (the kit's middleware).
+    pub idempotency: kit::idempotency::Store,
 }
 
 /// How a transaction ends without a commit: an answer that wrote nothing,
@@ -95,16 +97,18 @@ impl Store {
     /// The store on `mongo`'s database; `max_hidden` is
     /// `MAX_HIDDEN_PER_USER`.
     pub fn new(mongo: Mongo, max_hidden: u32) -> Self {
-        Self { hidden: mongo.db.collection(HIDDEN), users: mongo.db.collection(USERS), mongo, max_hidden }
+        let idempotency = kit::idempotency::Store::new(&mongo.db);
+        Self { hidden: mongo.db.collection(HIDDEN), users: mongo.db.collection(USERS), mongo, max_hidden, idempotency }
     }
 
-    /// Creates the list index.
+    /// Creates the list index and the idempotency keys' TTL index.
     pub async fn ensure_index(&self) -> mongodb::error::Result<()> {
         let index = IndexModel::builder()
             .keys(doc! { "user": 1, "hidden_at": -1 })
             .options(IndexOptions::builder().name("user_1_hidden_at_-1".to_owned()).build())
             .build();
-        self.hidden.create_index(index).await.map(|_| ())
+        self.hidden.create_index(index).await?;
+        self.idempotency.ensure_indexes().await
     }
 
     /// [`Store::ensure_index`], or, while MongoDB is down, keeps retrying

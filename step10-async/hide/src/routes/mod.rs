@@ -8,13 +8,15 @@
 pub mod health;
 pub mod hidden;
 
-use actix_web::web;
+use actix_web::{middleware::from_fn, web};
 
 /// Mounts the service's routes (the per-worker data is added by
 /// [`crate::Application::build`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/v1/hidden/{user}/{post_id}")
+            // A retried write with its `Idempotency-Key` gets the first answer.
+            .wrap(from_fn(kit::idempotency::middleware))
             .route(web::put().to(hidden::hide))
             .route(web::delete().to(hidden::unhide)),
     )
