@@ -35,10 +35,11 @@ run: step09 ## Run the newest complete step (step09) with its database and datas
 HAVE_BROWSER := $(and $(shell command -v chromedriver 2>/dev/null),$(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
 BROWSER_TESTS := $(if $(HAVE_BROWSER),,STEP08_BROWSER_TESTS=skip)
 
-test: db ## Run every test (starts the development database if needed) and validate the compose files
+test: db ## Run every test (starts the development database if needed) and validate the Compose files and Kubernetes manifests
 	@$(if $(BROWSER_TESTS),echo "make test: chromedriver or Chromium not found: step08's browser tests are SKIPPED (apt-get install chromium chromium-driver)")
 	$(BROWSER_TESTS) $(CARGO) test --workspace
 	@scripts/check-compose.sh
+	@scripts/check-k8s.sh
 
 check: fmt-check clippy test api-fuzz docs-check ## What CI runs: fmt check, clippy -D warnings, every test, the OpenAPI fuzz, the guide's links
 
@@ -87,7 +88,7 @@ step09: data ## Serve step09-services: six programs, the pages at :5000 (SCALE=2
 	@echo "step09: the pages at http://127.0.0.1:5000$(if $(filter-out 1,$(SCALE)), (and :5100 … for the other web instances)); search at $(STEP09_SEARCH_URL) (Ctrl-C stops all)"
 	@SEARCH_URL=$(STEP09_SEARCH_URL) scripts/run-procfile.sh step09-services/Procfile -c search=$(SCALE),web=$(SCALE)
 
-STEP10_BINS := $(foreach s,posts search recommend tags sync web likes shares,--bin step10-$(s))
+STEP10_BINS := $(foreach s,posts search recommend tags sync web likes shares jobs,--bin step10-$(s))
 
 step10: data ## Serve step10-async (in progress: step 9's programs, renamed), the pages at :5000 (SCALE as for step09)
 	@test "$(SCALE)" -ge 1 -a "$(SCALE)" -le 9 2>/dev/null || { echo "SCALE must be a number from 1 to 9"; exit 2; }

@@ -20,15 +20,19 @@ files=$(git ls-files -- 'compose.yaml' '*/compose.yaml' 'docker-compose.yml' '*/
 # What the schema cannot say, for the files of the split steps (step 9 on):
 # only the web front publishes a port (so every other service can be
 # scaled with `--scale`), no service pins a container name (which would
-# forbid a second instance), and every long-running service has a health
-# check on its /health/ready.
+# forbid a second instance), every long-running service has a health
+# check on its /health/ready, and every `*_URL` a service's code reads
+# (its crate beside the file, named as the service) is set for it.
 for file in $files; do
   case "$file" in step0[0-8]*|compose.yaml) continue ;; esac
   "$bin/python" - "$file" <<'PY'
+import pathlib
+import re
 import sys
 from ruamel.yaml import YAML
 
 path = sys.argv[1]
+step = pathlib.Path(path).parent
 services = YAML(typ="safe").load(open(path))["services"]
 problems = []
 for name, service in services.items():
@@ -41,11 +45,17 @@ for name, service in services.items():
     test = " ".join(service.get("healthcheck", {}).get("test", []))
     if "/health/ready" not in test:
         problems.append(f"{name}: no health check on /health/ready")
+    src = step / name / "src"
+    reads = set()
+    for rs in src.rglob("*.rs") if src.is_dir() else []:
+        reads |= set(re.findall(r'"([A-Z][A-Z0-9]*_URL)"', rs.read_text()))
+    for var in sorted(reads - set(service.get("environment") or {})):
+        problems.append(f"{name}: {var} is not set (its code reads it)")
 if "web" not in services or not services["web"].get("ports"):
     problems.append("web: the front must publish its port")
 if problems:
     print(f"compose: {path}:\n  " + "\n  ".join(problems))
     sys.exit(1)
-print(f"compose: {path}: only web is published, every service is scalable and checks /health/ready")
+print(f"compose: {path}: only web is published, every service is scalable, checks /health/ready and has the URLs it reads")
 PY
 done

@@ -12,7 +12,7 @@ use std::{
 
 use actix_web::{http::Method, web, App, HttpRequest, HttpResponse, HttpServer};
 use futures::stream;
-use kit::upstream::{Ctx, Instances, Upstream, UpstreamError};
+use step09_kit::upstream::{Ctx, Instances, Upstream, UpstreamError};
 
 /// What a stand-in saw.
 #[derive(Default)]

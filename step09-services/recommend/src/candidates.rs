@@ -26,12 +26,12 @@ use std::{
 };
 
 use futures::TryStreamExt;
+use kit::sync::{Checkpoint, Field, Kind, Target, TargetError};
 use mongodb::{
     bson::{doc, oid::ObjectId, Bson, Document},
     IndexModel,
 };
 use serde_json::{Map, Value};
-use kit::sync::{Checkpoint, Field, Kind, Target, TargetError};
 
 /// The fields of a post the store keeps.
 pub const FIELDS: &[Field] = &[

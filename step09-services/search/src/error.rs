@@ -10,8 +10,8 @@ use actix_web::{
     http::{header, StatusCode},
     HttpResponse, ResponseError,
 };
-use mongo_rest::error::error_body;
 use kit::mongo::is_unavailable;
+use mongo_rest::error::error_body;
 
 /// How many seconds a client is told to wait when the database is down.
 pub const RETRY_AFTER_SECS: u32 = 5;

@@ -9,13 +9,13 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use mongodb::{
-    bson::{doc, Document},
-    IndexModel,
-};
 use kit::{
     mongo::Mongo,
     sync::{Field, Kind, Target},
+};
+use mongodb::{
+    bson::{doc, Document},
+    IndexModel,
 };
 
 /// The collection of the posts the service keeps.

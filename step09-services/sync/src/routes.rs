@@ -3,9 +3,9 @@
 //! `/health/live` is the kit server's.
 
 use actix_web::{web, HttpResponse};
+use kit::health::{self, Check};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use kit::health::{self, Check};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::status::{Gap, Status, TargetStatus};

@@ -7,12 +7,12 @@
 //! that this is the only database the web front touches.
 //! The indexes are created at startup, idempotently.
 
+use kit::mongo::Mongo;
 use mongodb::{
     bson::{doc, DateTime, Document},
     error::ErrorKind,
     Collection, Database,
 };
-use kit::mongo::Mongo;
 
 use crate::settings::Settings;
 

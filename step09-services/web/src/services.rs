@@ -22,15 +22,15 @@ use actix_web::{
     http::{Method, StatusCode},
     web, FromRequest, HttpMessage, HttpRequest,
 };
-use mongodb::bson::{oid::ObjectId, DateTime};
-use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
 pub use kit::upstream::UpstreamError;
 use kit::{
     timing::Timings,
     upstream::{Ctx, Instances, Upstream},
     RequestId,
 };
+use mongodb::bson::{oid::ObjectId, DateTime};
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
 
 use crate::settings::Settings;
 

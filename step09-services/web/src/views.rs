@@ -7,8 +7,8 @@ use std::time::Instant;
 use actix_session::Session;
 use actix_web::HttpResponse;
 use actix_web_flash_messages::{IncomingFlashMessages, Level};
-use serde::Serialize;
 use kit::timing::Timings;
+use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::{csrf, error::AppError, services::Post};

@@ -10,8 +10,8 @@ use actix_web::{
     http::{header, StatusCode},
     HttpResponse, ResponseError,
 };
-use mongo_rest::error::error_body;
 use kit::sync::TargetError;
+use mongo_rest::error::error_body;
 
 /// Everything the service can answer with an error.
 #[derive(Debug, thiserror::Error)]

@@ -53,13 +53,9 @@ impl Application {
         candidates.clone().keep_fresh(settings.refresh);
         let (mongo, target, shared) =
             (web::Data::new(mongo), web::Data::new(target), web::Data::from(candidates.clone()));
-        let server =
-            kit::server::Application::bind(&common.host, common.port, settings.max_body_bytes, move |cfg| {
-                cfg.app_data(mongo.clone())
-                    .app_data(target.clone())
-                    .app_data(shared.clone())
-                    .configure(routes::configure);
-            })?;
+        let server = kit::server::Application::bind(&common.host, common.port, settings.max_body_bytes, move |cfg| {
+            cfg.app_data(mongo.clone()).app_data(target.clone()).app_data(shared.clone()).configure(routes::configure);
+        })?;
         Ok(Self { server, candidates })
     }
 

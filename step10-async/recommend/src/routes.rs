@@ -7,12 +7,12 @@
 //! that applied a change serves it as soon as sync learns it was applied.
 
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Map};
 use kit::{
     health::{self, Check},
     mongo::Mongo,
     sync::{Applied, Apply, Checkpoint, Target},
 };
+use serde_json::{json, Map};
 use utoipa::OpenApi;
 
 use crate::{

@@ -8,8 +8,8 @@
 //! (`Checkpoint`, `Apply`, `Applied`) bring their own schemas.
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
 use kit::sync::{Applied, Apply, Checkpoint, Entry, Op, Position, SnapshotPage, SnapshotPosition};
+use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::routes::search::{Link, Links, Meta, SearchItem, SearchPage};

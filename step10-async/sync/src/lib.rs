@@ -38,10 +38,9 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let status = status::Status::new(&TARGETS);
         let for_routes = status.clone();
-        let server =
-            kit::server::Application::bind(&settings.host, settings.port, MAX_BODY_BYTES, move |cfg| {
-                routes::configure(cfg, for_routes.clone())
-            })?;
+        let server = kit::server::Application::bind(&settings.host, settings.port, MAX_BODY_BYTES, move |cfg| {
+            routes::configure(cfg, for_routes.clone())
+        })?;
         relay::spawn(&settings, &status);
         Ok(Self { server })
     }

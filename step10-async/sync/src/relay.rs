@@ -30,12 +30,12 @@ use std::{
 };
 
 use actix_web::http::{Method, StatusCode};
-use rand::Rng;
-use serde_json::{json, Map, Value};
 use kit::{
     sync::{Applied, Apply, Checkpoint, Entry, Position, SnapshotPage},
     upstream::{Ctx, Instances, Upstream, UpstreamError},
 };
+use rand::Rng;
+use serde_json::{json, Map, Value};
 
 use crate::{
     error::SyncError,

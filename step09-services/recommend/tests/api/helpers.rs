@@ -3,9 +3,9 @@
 
 use std::{path::Path, time::Duration};
 
+use kit::settings::Env;
 use mongodb::bson::oid::ObjectId;
 use serde_json::{json, Value};
-use kit::settings::Env;
 
 pub use crate::client::TestApi;
 

@@ -6,8 +6,8 @@
 //! glance whether sync has filled it.
 
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Map};
 use kit::health::{self, Check};
+use serde_json::{json, Map};
 
 use crate::store::Store;
 

@@ -8,8 +8,8 @@
 //! down would turn a degraded site into no site.
 
 use actix_web::{http::Method, HttpResponse};
-use serde_json::{json, Map};
 use kit::health::{self, Check};
+use serde_json::{json, Map};
 
 use crate::{db::Db, services::Services};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use mongodb::bson::doc;
-use kit::mongo::Mongo;
+use step10_kit::mongo::Mongo;
 
 #[tokio::test]
 async fn every_database_a_command_reaches_is_recorded() {

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
 use kit::settings::Env;
+use serde_json::{json, Value};
 use step10_search::{settings::Settings, Application};
 
 pub use crate::client::{Json, TestApi};

@@ -15,15 +15,15 @@ use std::{
 };
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use kit::{
+    mongo::Mongo,
+    sync::{self, Checkpoint, Field, Kind, Target},
+};
 use mongodb::{
     bson::{doc, oid::ObjectId, DateTime, Document},
     Client, Database,
 };
 use serde_json::{json, Value};
-use kit::{
-    mongo::Mongo,
-    sync::{self, Checkpoint, Field, Kind, Target},
-};
 
 /// What the test targets keep of each post.
 pub const FIELDS: &[Field] = &[
@@ -118,8 +118,7 @@ pub struct TestPosts {
 pub async fn spawn_posts() -> TestPosts {
     let _ = env_logger::builder().is_test(true).try_init();
     let name = fresh_db("posts");
-    let mut settings =
-        mongo_rest::Settings::from_lookup(|n| posts::default(n).map(Into::into)).expect("settings");
+    let mut settings = mongo_rest::Settings::from_lookup(|n| posts::default(n).map(Into::into)).expect("settings");
     settings.port = 0;
     settings.mongodb_uri = mongodb_uri();
     settings.mongodb_db = name.clone();

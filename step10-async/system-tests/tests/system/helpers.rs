@@ -7,8 +7,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde_json::{json, Value};
 use kit::settings::Env;
+use serde_json::{json, Value};
 
 pub use crate::client::TestApi;
 

@@ -1,0 +1,18 @@
+//! Integration tests of step10-jobs: one binary, one module per feature.
+//! Each test runs the real posts service (and tags, for exports)
+//! in-process on port 0, and the jobs service against them, every one with
+//! a database of its own, dropped afterwards.
+//!
+//! - `lifecycle`: submit → 202 → poll → 303 → result; re-imports; files;
+//!   exports; expiry.
+//! - `workers`: the queue's bound, cancel, a killed worker's job resumed,
+//!   attempts capped.
+//! - `probes`: bad requests, `/health/ready`, `/openapi.json`.
+
+// The engine's JSON test client, shared with mongo-rest's tests.
+#[path = "../../../../mongo-rest/tests/api/client.rs"]
+mod client;
+mod helpers;
+mod lifecycle;
+mod probes;
+mod workers;
