@@ -12,12 +12,12 @@ use std::{
 };
 
 use actix_web::{middleware::from_fn, web, HttpResponse};
-use kit::idempotency::{self, Store};
 use mongodb::{
     bson::{doc, DateTime, Document},
     Client, Database,
 };
 use serde_json::{json, Value};
+use step10_kit::idempotency::{self, Store};
 
 /// How many times each handler ran.
 #[derive(Default)]
@@ -91,7 +91,7 @@ async fn spawn_app(store_configured: bool) -> TestApp {
     store.ensure_indexes().await.expect("the test server should be running (make db)");
     let runs = Arc::new(Runs::default());
     let (data, store_data) = (web::Data::from(runs.clone()), web::Data::new(store.clone()));
-    let app = kit::server::Application::bind("127.0.0.1", 0, 1024, move |cfg| {
+    let app = step10_kit::server::Application::bind("127.0.0.1", 0, 1024, move |cfg| {
         cfg.app_data(data.clone());
         if store_configured {
             cfg.app_data(store_data.clone());
