@@ -12,7 +12,9 @@
 //! and finds the [`Store`] as `web::Data<Store>` in the app data (missing,
 //! it answers 500 and logs why: a programming error, caught by any test of
 //! the resource). For each request:
-//! - **No header**: the request passes through untouched.
+//! - **No header, or a safe method** (`GET`, `HEAD`, `OPTIONS`: retrying
+//!   them is harmless already, and a resource may mix reads and writes):
+//!   the request passes through untouched.
 //! - **A bad key** (not 1 to [`MAX_KEY_CHARS`] visible ASCII characters, or
 //!   the header twice): 400. The draft's quoted form (`"abc"`, a
 //!   structured-field string) is accepted and means the key `abc`.
@@ -392,8 +394,10 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let safe = req.method().is_safe();
     let key = match key(req.headers()) {
         Ok(None) => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        Ok(Some(_)) | Err(_) if safe => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
         Ok(Some(key)) => key,
         Err(e) => return Ok(req.error_response(e)),
     };

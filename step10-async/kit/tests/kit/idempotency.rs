@@ -12,12 +12,12 @@ use std::{
 };
 
 use actix_web::{middleware::from_fn, web, HttpResponse};
-use kit::idempotency::{self, Store};
 use mongodb::{
     bson::{doc, DateTime, Document},
     Client, Database,
 };
 use serde_json::{json, Value};
+use step10_kit::idempotency::{self, Store};
 
 /// How many times each handler ran.
 #[derive(Default)]
@@ -91,7 +91,7 @@ async fn spawn_app(store_configured: bool) -> TestApp {
     store.ensure_indexes().await.expect("the test server should be running (make db)");
     let runs = Arc::new(Runs::default());
     let (data, store_data) = (web::Data::from(runs.clone()), web::Data::new(store.clone()));
-    let app = kit::server::Application::bind("127.0.0.1", 0, 1024, move |cfg| {
+    let app = step10_kit::server::Application::bind("127.0.0.1", 0, 1024, move |cfg| {
         cfg.app_data(data.clone());
         if store_configured {
             cfg.app_data(store_data.clone());
@@ -102,7 +102,10 @@ async fn spawn_app(store_configured: bool) -> TestApp {
                 1 => web::post().to(slow),
                 _ => web::post().to(flaky),
             };
-            cfg.service(web::resource(path).wrap(from_fn(idempotency::middleware)).route(route));
+            let read = web::get().to(|runs: web::Data<Runs>| async move {
+                HttpResponse::Ok().json(json!({ "created": runs.create.load(Ordering::SeqCst) }))
+            });
+            cfg.service(web::resource(path).wrap(from_fn(idempotency::middleware)).route(route).route(read));
         }
     })
     .expect("bound");
@@ -313,4 +316,15 @@ async fn without_a_store_a_keyed_request_is_a_500_and_one_without_passes() {
     assert_eq!(keyed.status, 500);
     assert!(keyed.body["_error"]["message"].as_str().unwrap().contains("not configured"));
     assert_eq!(app.runs.create.load(Ordering::SeqCst), 1);
+}
+
+#[actix_web::test]
+async fn reads_pass_through_with_any_key() {
+    let app = spawn_app(true).await;
+    for key in ["k", "a b"] {
+        let response =
+            app.client.get(format!("{}/things", app.base)).insert_header(("Idempotency-Key", key)).send().await;
+        assert_eq!(response.unwrap().status(), 200, "{key:?}");
+    }
+    assert_eq!(app.store.collection().count_documents(doc! {}).await.unwrap(), 0);
 }
