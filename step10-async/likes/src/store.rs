@@ -209,6 +209,7 @@ impl Store {
     /// One attempt at a like: `Some(count)` when it is new, `None` when the
     /// user had liked the post already.
     async fn like_once(&self, post: &str, user: &str) -> mongodb::error::Result<Option<i64>> {
+        // ANCHOR: like
         let mut session = self.mongo.client.start_session().await?;
         session.start_transaction().await?;
         let like = doc! { "_id": like_id(post, user), "post": post, "user": user, "at": DateTime::now() };
@@ -228,6 +229,7 @@ impl Store {
             Ok(Some(counter.as_ref().map_or(1, read_count)))
         }
         .await;
+        // ANCHOR_END: like
         match outcome {
             Ok(Some(count)) => commit(&mut session).await.map(|()| Some(count)),
             other => {

@@ -25,6 +25,7 @@ struct Runs {
     create: AtomicUsize,
     slow: AtomicUsize,
     flaky: AtomicUsize,
+    busy: AtomicUsize,
 }
 
 /// `POST /things`: 201 with a `Location` and a body naming the run.
@@ -53,7 +54,17 @@ async fn flaky(runs: web::Data<Runs>) -> HttpResponse {
     }
 }
 
-/// A server whose three resources take keys, and its database.
+/// `POST /busy`: 429 (too many requests) the first time, 201 afterwards.
+async fn busy(runs: web::Data<Runs>) -> HttpResponse {
+    let n = runs.busy.fetch_add(1, Ordering::SeqCst) + 1;
+    if n == 1 {
+        HttpResponse::TooManyRequests().insert_header(("retry-after", "1")).json(json!({ "run": n }))
+    } else {
+        HttpResponse::Created().json(json!({ "run": n }))
+    }
+}
+
+/// A server whose four resources take keys, and its database.
 struct TestApp {
     base: String,
     runs: Arc<Runs>,
@@ -96,11 +107,12 @@ async fn spawn_app(store_configured: bool) -> TestApp {
         if store_configured {
             cfg.app_data(store_data.clone());
         }
-        for (path, handler) in [("/things", 0), ("/slow", 1), ("/flaky", 2)] {
+        for (path, handler) in [("/things", 0), ("/slow", 1), ("/flaky", 2), ("/busy", 3)] {
             let route = match handler {
                 0 => web::post().to(create),
                 1 => web::post().to(slow),
-                _ => web::post().to(flaky),
+                2 => web::post().to(flaky),
+                _ => web::post().to(busy),
             };
             let read = web::get().to(|runs: web::Data<Runs>| async move {
                 HttpResponse::Ok().json(json!({ "created": runs.create.load(Ordering::SeqCst) }))
@@ -241,6 +253,20 @@ async fn a_5xx_frees_the_key_for_the_retry() {
     assert_eq!((replay.status, replay.header("idempotent-replayed")), (201, Some("true")));
     assert_eq!(replay.body["run"], 2);
     assert_eq!(app.runs.flaky.load(Ordering::SeqCst), 2);
+}
+
+/// A 429 says "not now", not "done": keeping it would answer every retry
+/// with the same key "too many requests" for 24 hours (Stripe keeps no
+/// result for a request that did not start executing).
+#[actix_web::test]
+async fn a_429_frees_the_key_for_the_retry() {
+    let app = spawn_app(true).await;
+    assert_eq!(app.post("/busy", Some("b"), "").await.status, 429);
+    assert_eq!(app.store.collection().count_documents(doc! {}).await.unwrap(), 0);
+    let retry = app.post("/busy", Some("b"), "").await;
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (201, None));
+    assert_eq!(app.post("/busy", Some("b"), "").await.header("idempotent-replayed"), Some("true"));
+    assert_eq!(app.runs.busy.load(Ordering::SeqCst), 2);
 }
 
 #[actix_web::test]

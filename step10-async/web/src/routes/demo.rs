@@ -40,6 +40,7 @@ fn text(body: String) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(body)
 }
 
+// ANCHOR: demo
 /// `GET /demo/blocking?ms=N`: blocks the worker's thread for `N` ms.
 pub async fn blocking(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     let wait = wait(&req)?;
@@ -58,6 +59,7 @@ pub async fn asynchronous(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     actix_web::rt::time::sleep(wait).await;
     Ok(text(format!("waited {} ms without blocking the worker\n", wait.as_millis())))
 }
+// ANCHOR_END: demo
 
 #[cfg(test)]
 mod tests {
