@@ -40,6 +40,8 @@
 //! - [`routes`]: the endpoints, one handler per URL dispatching on the method.
 //! - [`openapi`]: the OpenAPI 3 document generated from the domain.
 //! - [`error`]: the API's error type and Eve's JSON error envelope.
+//! - [`latency`]: `SIMULATED_LATENCY_MS`, a delay for teaching (off by
+//!   default).
 //! - [`request_id`]: the `X-Request-Id` middleware (kept, or made, and echoed).
 //! - [`settings`]: the environment variables the server reads.
 //! - [`startup`]: builds and binds the server (CORS, method override,
@@ -49,6 +51,7 @@ pub mod aggregate;
 pub mod convert;
 pub mod domain;
 pub mod error;
+pub mod latency;
 pub mod openapi;
 pub mod query;
 pub mod request_id;

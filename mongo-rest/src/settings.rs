@@ -50,6 +50,10 @@ pub struct Settings {
     /// `MAX_BULK_DOCUMENTS`: the most documents one `POST` may carry
     /// (default 100); more get 422.
     pub max_bulk_documents: usize,
+    /// `SIMULATED_LATENCY_MS`: a delay added to every request but
+    /// `/health/*`, for teaching and tests (default 0, off; at most
+    /// 60,000 ms; see [`crate::latency`]).
+    pub simulated_latency: Duration,
 }
 
 impl Settings {
@@ -86,6 +90,7 @@ impl Settings {
             db_timeout: Duration::from_millis(number("DB_TIMEOUT_MS", 2_000, 100, 60_000)?),
             max_body_bytes: number("MAX_BODY_BYTES", 1 << 20, 1024, 64 << 20)? as usize,
             max_bulk_documents: number("MAX_BULK_DOCUMENTS", 100, 1, 10_000)? as usize,
+            simulated_latency: Duration::from_millis(number(crate::latency::SETTING, 0, 0, crate::latency::MAX_MS)?),
         })
     }
 }
@@ -108,12 +113,18 @@ mod tests {
         assert_eq!(s.domain, PathBuf::from("domain.toml"));
         assert!(s.cors_origins.is_empty());
         assert_eq!((s.max_body_bytes, s.max_bulk_documents), (1 << 20, 100));
+        assert_eq!(s.simulated_latency, Duration::ZERO);
     }
 
     #[test]
     fn bad_values_are_refused_with_the_setting_named() {
         assert!(from(&[("PORT", "x")]).unwrap_err().to_string().contains("PORT"));
         assert!(from(&[("MAX_BODY_BYTES", "10")]).is_err());
+        assert_eq!(from(&[("SIMULATED_LATENCY_MS", "150")]).unwrap().simulated_latency, Duration::from_millis(150));
+        for bad in ["60001", "-1", "soon"] {
+            let err = from(&[("SIMULATED_LATENCY_MS", bad)]).unwrap_err();
+            assert_eq!(err.name, "SIMULATED_LATENCY_MS", "{bad}");
+        }
         assert_eq!(from(&[("CORS_ORIGINS", "*")]).unwrap().cors_origins, ["*"]);
         let two = from(&[("CORS_ORIGINS", "http://a.test/, http://b.test")]).unwrap().cors_origins;
         assert_eq!(two, ["http://a.test", "http://b.test"]);

@@ -19,7 +19,7 @@ use crate::{
     aggregate,
     domain::Domain,
     error::{json_errors, ApiError},
-    openapi, request_id,
+    latency, openapi, request_id,
     routes::{self, ApiState},
     settings::Settings,
     store::Store,
@@ -218,6 +218,7 @@ fn run(
     settings: Settings,
     extra: Vec<Extra>,
 ) -> anyhow::Result<Server> {
+    let simulated_latency = settings.simulated_latency;
     let server = HttpServer::new(move || {
         let mut app = App::new()
             .app_data(state.clone())
@@ -237,6 +238,9 @@ fn run(
             // Turns every 4xx/5xx that is not JSON yet into Eve's envelope.
             .wrap(ErrorHandlers::new().default_handler(json_errors))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            // SIMULATED_LATENCY_MS (off by default), inside the log line,
+            // whose duration then includes it.
+            .wrap(from_fn(move |req, next| latency::delay(simulated_latency, req, next)))
             // One line per request, with its id, status and duration.
             .wrap(Logger::new(request_id::LOG_FORMAT))
             // Outermost: the request id exists before the log line is begun.

@@ -1,6 +1,8 @@
 //! The probes (`/health/live`, `/health/ready`) and request ids.
 
-use crate::helpers::spawn_api;
+use std::time::{Duration, Instant};
+
+use crate::helpers::{spawn_api, spawn_api_with};
 
 #[actix_web::test]
 async fn the_probes_answer() {
@@ -24,4 +26,24 @@ async fn a_sane_request_id_is_echoed_and_a_bad_one_replaced() {
     assert_eq!(id.len(), 36, "a UUID: {id}");
     let made = api.get("/posts").await;
     assert!(made.header("x-request-id").is_some_and(mongo_rest::request_id::is_sane));
+}
+
+/// `SIMULATED_LATENCY_MS`: a resource answers after the delay, the probes
+/// at once; without the setting nothing waits.
+#[actix_web::test]
+async fn a_simulated_latency_delays_all_but_the_probes() {
+    let latency = Duration::from_millis(150);
+    let api = spawn_api_with(|s| s.simulated_latency = latency).await;
+    let start = Instant::now();
+    api.get("/posts").await.assert_status(200);
+    assert!(start.elapsed() >= latency, "{:?}", start.elapsed());
+    let start = Instant::now();
+    api.get("/health/live").await.assert_status(200);
+    assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
+
+    let api = spawn_api().await;
+    api.get("/posts").await.assert_status(200);
+    let start = Instant::now();
+    api.get("/posts").await.assert_status(200);
+    assert!(start.elapsed() < latency, "off by default: {:?}", start.elapsed());
 }

@@ -96,9 +96,9 @@ impl Application {
         let document = web::Data::new(openapi::document());
         let max_body_bytes = settings.max_body_bytes;
         let host = common.host.clone();
-        let port = common.port;
+        let (port, latency) = (common.port, common.simulated_latency);
         let settings = web::Data::new(settings);
-        let server = kit::server::Application::bind(&host, port, max_body_bytes, move |cfg| {
+        let server = kit::server::Application::bind_with(&host, port, max_body_bytes, latency, move |cfg| {
             cfg.app_data(store.clone())
                 .app_data(idempotency.clone())
                 .app_data(wake.clone())

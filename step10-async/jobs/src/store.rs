@@ -147,6 +147,7 @@ impl Store {
     /// from now, with one more attempt. One atomic `findOneAndUpdate`, so
     /// two workers never claim the same job.
     pub async fn claim(&self, owner: &str, lease: Duration) -> mongodb::error::Result<Option<Job>> {
+        // ANCHOR: claim
         let now = DateTime::now();
         let filter = doc! { "$or": [
             { "status": Status::Queued.as_str(), "run_after": { "$lte": now } },
@@ -162,6 +163,7 @@ impl Store {
             .sort(doc! { "created_at": 1 })
             .return_document(ReturnDocument::After)
             .await?;
+        // ANCHOR_END: claim
         if let Some(job) = &job {
             if job.started_at.is_none() {
                 self.jobs

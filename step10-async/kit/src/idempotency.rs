@@ -12,7 +12,9 @@
 //! and finds the [`Store`] as `web::Data<Store>` in the app data (missing,
 //! it answers 500 and logs why: a programming error, caught by any test of
 //! the resource). For each request:
-//! - **No header**: the request passes through untouched.
+//! - **No header, or a safe method** (`GET`, `HEAD`, `OPTIONS`: retrying
+//!   them is harmless already, and a resource may mix reads and writes):
+//!   the request passes through untouched.
 //! - **A bad key** (not 1 to [`MAX_KEY_CHARS`] visible ASCII characters, or
 //!   the header twice): 400. The draft's quoted form (`"abc"`, a
 //!   structured-field string) is accepted and means the key `abc`.
@@ -20,9 +22,10 @@
 //!   so that of two requests racing with one key exactly one insert
 //!   succeeds (the unique `_id` decides, not a read before the write). The
 //!   handler runs; its answer is buffered (at most
-//!   [`Store::max_response_bytes`]) and, when its status is below 500, kept
-//!   (status, `Content-Type`, `Location`, body). A 5xx deletes the record,
-//!   so that the retry runs the handler again.
+//!   [`Store::max_response_bytes`]) and, when its status is below 500 and
+//!   not 429, kept (status, `Content-Type`, `Location`, body). A 5xx or a
+//!   429 (the work was not done, or not started) deletes the record, so
+//!   that the retry runs the handler again.
 //! - **A known key, same fingerprint**: the kept answer again (a 201
 //!   included), with `Idempotent-Replayed: true`; the handler does not run.
 //! - **A known key, another fingerprint** (method, path, query string and
@@ -392,8 +395,10 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let safe = req.method().is_safe();
     let key = match key(req.headers()) {
         Ok(None) => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        Ok(Some(_)) | Err(_) if safe => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
         Ok(Some(key)) => key,
         Err(e) => return Ok(req.error_response(e)),
     };
@@ -431,7 +436,9 @@ pub async fn middleware(
         }
     };
     let status = response.status();
-    if status.is_server_error() {
+    // A 5xx may not have done the work; a 429 did not start it: neither
+    // is the answer to keep, so the retry runs the handler again.
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         store.release(&key, owner).await;
         return Ok(response.map_into_boxed_body());
     }

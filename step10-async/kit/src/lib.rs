@@ -21,6 +21,8 @@
 //! - [`health`]: the readiness answer.
 //! - [`idempotency`]: `Idempotency-Key` on writes a client may retry (a
 //!   middleware and its store in the service's database).
+//! - [`latency`]: `SIMULATED_LATENCY_MS`, the teaching delay (mongo-rest's,
+//!   so that posts and tags share it).
 //! - [`upstream`]: the client of another service (round robin across its
 //!   instances, one timeout over the whole call, request id forwarded).
 //! - [`timing`]: the durations of a request's calls, for `Server-Timing`.
@@ -38,6 +40,7 @@ pub mod sync;
 pub mod timing;
 pub mod upstream;
 
+pub use mongo_rest::latency;
 pub use mongo_rest::request_id::{self, RequestId};
 
 /// Starts `env_logger` at `info` unless `RUST_LOG` says otherwise.

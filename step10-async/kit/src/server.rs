@@ -7,7 +7,9 @@
 //! 1. request ids ([`crate::request_id`]): kept or made, echoed;
 //! 2. one log line per request, the request id first;
 //! 3. `X-Content-Type-Options: nosniff`;
-//! 4. Eve's JSON error envelope for every 4xx/5xx that is not JSON yet
+//! 4. `SIMULATED_LATENCY_MS` ([`crate::latency`], off by default): a delay
+//!    before every request but `/health/*`, inside the log line;
+//! 5. Eve's JSON error envelope for every 4xx/5xx that is not JSON yet
 //!    (an unknown URL, a wrong method, a body too large, bad JSON).
 //!
 //! `/health/live` is mounted here; `/health/ready` is the service's own
@@ -19,7 +21,7 @@
 //! of the default service, where a resource answers 405 with `Allow`
 //! (RFC 9110 §15.5.6). schemathesis found it (TRACE on every path).
 
-use std::net::TcpListener;
+use std::{net::TcpListener, time::Duration};
 
 use actix_web::{
     dev::Server,
@@ -30,7 +32,7 @@ use actix_web::{
 };
 use mongo_rest::error::{error_body, json_errors};
 
-use crate::{health, request_id};
+use crate::{health, latency, request_id};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -44,10 +46,24 @@ impl Application {
     /// service's routes and per-worker data; it runs once per worker (so an
     /// `awc::Client`, which is not `Send`, is made inside it).
     /// `max_body_bytes` bounds every request body (larger ones get 413).
+    /// No simulated latency: see [`Application::bind_with`].
     pub fn bind(
         host: &str,
         port: u16,
         max_body_bytes: usize,
+        configure: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+    ) -> anyhow::Result<Self> {
+        Self::bind_with(host, port, max_body_bytes, Duration::ZERO, configure)
+    }
+
+    /// [`Application::bind`], with `simulated_latency`
+    /// (`SIMULATED_LATENCY_MS`, `Common::simulated_latency`) waited before
+    /// every request but `/health/*`.
+    pub fn bind_with(
+        host: &str,
+        port: u16,
+        max_body_bytes: usize,
+        simulated_latency: Duration,
         configure: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((host, port))?;
@@ -78,6 +94,7 @@ impl Application {
                         .json(error_body(StatusCode::NOT_FOUND, "the requested URL was not found on the server"))
                 }))
                 .wrap(ErrorHandlers::new().default_handler(json_errors))
+                .wrap(from_fn(move |req, next| latency::delay(simulated_latency, req, next)))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(Logger::new(request_id::LOG_FORMAT))
                 .wrap(from_fn(request_id::middleware))
@@ -127,5 +144,33 @@ mod tests {
         }
         let response = client.get(format!("{base}/nothing")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    /// `SIMULATED_LATENCY_MS` of 150 ms: a route answers in 150 ms or
+    /// more, `/health/live` at once, and an unknown URL (the default
+    /// service) waits too.
+    #[actix_web::test]
+    async fn a_simulated_latency_delays_all_but_the_probes() {
+        let latency = Duration::from_millis(150);
+        let app = Application::bind_with("127.0.0.1", 0, 1024, latency, |cfg| {
+            cfg.service(web::resource("/thing").route(web::get().to(HttpResponse::Ok)));
+        })
+        .unwrap();
+        let base = format!("http://{}", app.address());
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = awc::Client::default();
+        // A first request opens the connection, so that the timed ones
+        // measure the server only.
+        client.get(format!("{base}/health/live")).send().await.unwrap();
+        for (path, status) in [("/thing", StatusCode::OK), ("/nothing", StatusCode::NOT_FOUND)] {
+            let start = std::time::Instant::now();
+            let response = client.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(response.status(), status, "{path}");
+            assert!(start.elapsed() >= latency, "{path}: {:?}", start.elapsed());
+        }
+        let start = std::time::Instant::now();
+        let response = client.get(format!("{base}/health/live")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(start.elapsed() < Duration::from_millis(100), "{:?}", start.elapsed());
     }
 }

@@ -57,6 +57,11 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         self.number(name, default, min, max).map(Duration::from_millis)
     }
 
+    /// `SIMULATED_LATENCY_MS` (default 0, at most [`crate::latency::MAX_MS`]).
+    pub fn simulated_latency(&self) -> Result<Duration, SettingsError> {
+        self.millis(crate::latency::SETTING, 0, 0, crate::latency::MAX_MS)
+    }
+
     /// A port (`0` picks a free one).
     pub fn port(&self, default: u16) -> Result<u16, SettingsError> {
         self.number("PORT", default.into(), 0, u16::MAX.into()).map(|p| p as u16)
@@ -93,6 +98,10 @@ pub struct Common {
     /// `DB_TIMEOUT_MS`: how long a request waits to reach MongoDB before the
     /// service answers 503 (default 2,000 ms).
     pub db_timeout: Duration,
+    /// `SIMULATED_LATENCY_MS`: a delay added to every request but
+    /// `/health/*`, for teaching and tests (default 0, off; at most
+    /// 60,000 ms; see [`crate::latency`]).
+    pub simulated_latency: Duration,
 }
 
 impl Common {
@@ -104,6 +113,7 @@ impl Common {
             mongodb_uri: env.text("MONGODB_URI", "mongodb://127.0.0.1:27017"),
             mongodb_db: env.text("MONGODB_DB", database),
             db_timeout: env.millis("DB_TIMEOUT_MS", 2_000, 100, 60_000)?,
+            simulated_latency: env.simulated_latency()?,
         })
     }
 }
@@ -134,5 +144,12 @@ mod tests {
         assert_eq!(c.mongodb_uri, "mongodb://127.0.0.1:27017");
         assert!(Common::read(&env(&[("PORT", "x")]), 5003, "d").is_err());
         assert!(Common::read(&env(&[("DB_TIMEOUT_MS", "5")]), 5003, "d").is_err());
+        assert_eq!(c.simulated_latency, Duration::ZERO);
+        let slow = Common::read(&env(&[("SIMULATED_LATENCY_MS", "150")]), 5003, "d").unwrap();
+        assert_eq!(slow.simulated_latency, Duration::from_millis(150));
+        for bad in ["60001", "-5", "1.5"] {
+            let err = Common::read(&env(&[("SIMULATED_LATENCY_MS", bad)]), 5003, "d").unwrap_err();
+            assert_eq!(err.name, "SIMULATED_LATENCY_MS", "{bad}");
+        }
     }
 }

@@ -20,7 +20,10 @@
 //!   answers 503 is marked down for [`DOWN_FOR`] and tried last meanwhile.
 //!   A refused connection sent nothing, so any call moves on to the next
 //!   instance; a read (`GET`, `HEAD`) that timed out or got a 503 is tried
-//!   once more on another instance; a write is never sent twice.
+//!   once more on another instance, after a random pause of up to
+//!   [`RETRY_JITTER_MAX`] (jitter: the callers that saw the same failure
+//!   at the same moment do not all retry at the same moment); a write is
+//!   never sent twice.
 //! - **Bodies**: JSON ([`Upstream::call`]) or raw bytes with their content
 //!   type ([`Upstream::call_raw`]: an uploaded file passed on as it came),
 //!   under the same rules.
@@ -46,6 +49,9 @@ use crate::{request_id, timing::Timings};
 
 /// How long an instance that failed is tried last.
 pub const DOWN_FOR: Duration = Duration::from_secs(2);
+/// The longest random pause before a read is tried again on another
+/// instance (a refused connection, which sent nothing, moves on at once).
+pub const RETRY_JITTER_MAX: Duration = Duration::from_millis(25);
 /// The largest answer body read from a service.
 pub const MAX_BODY_BYTES: usize = 16 << 20;
 
@@ -141,6 +147,12 @@ impl Instances {
         up.extend(down);
         up
     }
+}
+
+/// A random pause from zero to [`RETRY_JITTER_MAX`].
+fn retry_jitter() -> Duration {
+    let max = RETRY_JITTER_MAX.as_millis() as u64;
+    Duration::from_millis(rand::random_range(0..=max))
 }
 
 /// The concrete URLs one configured URL stands for: itself when its host is
@@ -374,11 +386,12 @@ impl Upstream {
             let started = Instant::now();
             let outcome = self.attempt(ctx, method.clone(), &url, body, headers).await;
             ctx.timings.record(service, path, started.elapsed());
-            let retry = match outcome {
+            // Whether to try the next instance, and whether to pause first.
+            let (retry, jitter) = match outcome {
                 Ok(reply) if reply.status == StatusCode::SERVICE_UNAVAILABLE && read => {
                     self.instances.mark_down(i);
                     last = reply.error();
-                    attempt == 0
+                    (attempt == 0, true)
                 }
                 Ok(reply) => {
                     self.instances.mark_up(i);
@@ -388,22 +401,25 @@ impl Upstream {
                     self.instances.mark_down(i);
                     log::warn!("{service} at {url}: {detail}; trying the next instance if there is one");
                     last = UpstreamError::Unavailable { service, detail };
-                    true
+                    (true, false)
                 }
                 Err(Failure::Lost(detail)) => {
                     self.instances.mark_down(i);
                     last = UpstreamError::Unavailable { service, detail };
-                    read && attempt == 0
+                    (read && attempt == 0, true)
                 }
                 Err(Failure::Timeout) => {
                     self.instances.mark_down(i);
                     log::warn!("{service} at {url}: no answer within {:?}", self.timeout);
                     last = UpstreamError::Timeout { service, timeout: self.timeout };
-                    read && attempt == 0
+                    (read && attempt == 0, true)
                 }
             };
             if !retry {
                 break;
+            }
+            if jitter {
+                actix_web::rt::time::sleep(retry_jitter()).await;
             }
         }
         Err(last)
@@ -488,6 +504,14 @@ mod tests {
         instances.mark_up("http://127.0.0.1:5003");
         let both: Vec<String> = vec![instances.order().await[0].clone(), instances.order().await[0].clone()];
         assert!(both.contains(&"http://127.0.0.1:5003".to_string()), "{both:?}");
+    }
+
+    #[test]
+    fn retry_pauses_stay_within_the_jitter_bound_and_vary() {
+        let pauses: Vec<Duration> = (0..200).map(|_| retry_jitter()).collect();
+        assert!(pauses.iter().all(|p| *p <= RETRY_JITTER_MAX), "{pauses:?}");
+        let first = pauses[0];
+        assert!(pauses.iter().any(|p| *p != first), "the pauses are random");
     }
 
     #[actix_web::test]

@@ -53,9 +53,14 @@ impl Application {
         candidates.clone().keep_fresh(settings.refresh);
         let (mongo, target, shared) =
             (web::Data::new(mongo), web::Data::new(target), web::Data::from(candidates.clone()));
-        let server = kit::server::Application::bind(&common.host, common.port, settings.max_body_bytes, move |cfg| {
-            cfg.app_data(mongo.clone()).app_data(target.clone()).app_data(shared.clone()).configure(routes::configure);
-        })?;
+        let (max_body_bytes, latency) = (settings.max_body_bytes, common.simulated_latency);
+        let server =
+            kit::server::Application::bind_with(&common.host, common.port, max_body_bytes, latency, move |cfg| {
+                cfg.app_data(mongo.clone())
+                    .app_data(target.clone())
+                    .app_data(shared.clone())
+                    .configure(routes::configure);
+            })?;
         Ok(Self { server, candidates })
     }
 

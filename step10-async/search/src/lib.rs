@@ -51,8 +51,9 @@ impl Application {
         let max_body_bytes = settings.max_body_bytes;
         let host = common.host.clone();
         let port = common.port;
+        let latency = common.simulated_latency;
         let settings = web::Data::new(settings);
-        let server = kit::server::Application::bind(&host, port, max_body_bytes, move |cfg| {
+        let server = kit::server::Application::bind_with(&host, port, max_body_bytes, latency, move |cfg| {
             cfg.app_data(store.clone())
                 .app_data(target.clone())
                 .app_data(settings.clone())

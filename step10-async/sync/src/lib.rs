@@ -38,7 +38,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let status = status::Status::new(&TARGETS);
         let for_routes = status.clone();
-        let server = kit::server::Application::bind(&settings.host, settings.port, MAX_BODY_BYTES, move |cfg| {
+        let (host, port, latency) = (&settings.host, settings.port, settings.simulated_latency);
+        let server = kit::server::Application::bind_with(host, port, MAX_BODY_BYTES, latency, move |cfg| {
             routes::configure(cfg, for_routes.clone())
         })?;
         relay::spawn(&settings, &status);

@@ -43,6 +43,10 @@ pub struct Settings {
     /// `TIMEOUT_MS`: the whole-call timeout of every call (default 5,000 ms,
     /// from 100 ms to 60 s).
     pub timeout: Duration,
+    /// `SIMULATED_LATENCY_MS`: a delay added to every request to the
+    /// service's endpoints but `/health/*` (default 0, off; at most
+    /// 60,000 ms; see `kit::latency`). The loops are not delayed.
+    pub simulated_latency: Duration,
 }
 
 impl Settings {
@@ -59,6 +63,7 @@ impl Settings {
             batch: env.number("BATCH", MAX_BATCH, 1, MAX_BATCH)? as usize,
             backoff_max: env.millis("BACKOFF_MAX_MS", 10_000, 10, 600_000)?,
             timeout: env.millis("TIMEOUT_MS", 5_000, 100, 60_000)?,
+            simulated_latency: env.simulated_latency()?,
         })
     }
 
@@ -90,6 +95,7 @@ mod tests {
         assert_eq!(s.revalidate, Duration::from_secs(5));
         assert_eq!(s.backoff_max, Duration::from_secs(10));
         assert_eq!(s.timeout, Duration::from_secs(5));
+        assert_eq!(s.simulated_latency, Duration::ZERO);
     }
 
     #[test]
@@ -108,6 +114,7 @@ mod tests {
             ("REVALIDATE_MS", "600001"),
             ("POSTS_URL", "ftp://x"),
             ("PORT", "-1"),
+            ("SIMULATED_LATENCY_MS", "60001"),
         ] {
             let err = read(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{name}={value}");

@@ -9,9 +9,17 @@
 //! hidden form, a 503 page) instead of failing, and every page says in its
 //! `Server-Timing` header and its footer which calls it made.
 //!
+//! Step 10 makes the pages wait well: each page calls the services it
+//! needs concurrently, in as few dependent rounds as it can (the home
+//! page: topics and hidden posts; then recommend; then likes and shares),
+//! each call under its own timeout and the whole under `PAGE_DEADLINE_MS`;
+//! and it adds likes, shares (with the `/s/{code}` links) and hidden posts,
+//! with forms on every post it lists.
+//!
 //! # Layout
-//! - [`services`]: the clients of posts, search, recommend and tags (one
-//!   per worker), and the per-request [`services::Services`] extractor.
+//! - [`services`]: the clients of posts, search, recommend, tags, likes,
+//!   shares and hide (one per worker), and the per-request
+//!   [`services::Services`] extractor with the page's deadline.
 //! - [`jobs`]: the client of the jobs service (submit an import, follow a
 //!   job through its 303 to the result, cancel), one per worker.
 //! - [`settings`]: the typed configuration, read from environment variables.
@@ -22,10 +30,14 @@
 //!   MongoDB collection with a TTL index.
 //! - [`flash`]: flash messages kept in the session, written only when needed.
 //! - [`csrf`]: the synchronizer token that every state-changing form carries.
+//! - [`reactions`]: likes, shares and hidden posts on the pages: what the
+//!   lists leave out, the counts and the forms' keys, and the notices when
+//!   one of those services is down.
 //! - [`error`]: the crate's one error type and the error pages.
 //! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
-//! - [`routes`]: one module per feature (pages, search, posts, tags, login,
-//!   the import and job pages, readiness).
+//! - [`routes`]: one module per feature (pages, search, posts, tags, the
+//!   like/share/hide forms and share links, the import and job pages,
+//!   login, readiness).
 //! - [`views`]: what the templates see: the post view model, the page
 //!   context, and the timed render.
 
@@ -35,6 +47,7 @@ pub mod error;
 pub mod flash;
 pub mod jobs;
 pub mod openapi;
+pub mod reactions;
 pub mod routes;
 pub mod services;
 pub mod session_store;

@@ -17,20 +17,25 @@ use actix_web::HttpResponse;
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::routes::posts::TagAction;
+use crate::routes::{
+    actions::{HideAction, LikeAction},
+    posts::TagAction,
+};
 
 /// The document's source: every path the web front publishes.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "step10-web",
-        description = "The web front: HTML pages over the posts, search, recommend and tags services."
+        description = "The web front: HTML pages over the posts, search, recommend, tags, likes, shares and hide services."
     ),
     paths(
-        home, index, recommended, search_submit, search_get, search_results, post, post_tags, login_form, login, logout, me,
-        stylesheet, live, ready, openapi
+        home, index, recommended, search_submit, search_get, search_results, post, post_tags, post_like, post_share,
+        post_hide, share_link, login_form, login, logout, me, stylesheet, live, ready, openapi
     ),
-    components(schemas(SearchForm, LoginForm, LogoutForm, TagForm, TagAction)),
+    components(schemas(
+        SearchForm, LoginForm, LogoutForm, TagForm, TagAction, LikeForm, LikeAction, ShareForm, HideForm, HideAction
+    )),
     tags(
         (name = "pages", description = "What a browser GETs"),
         (name = "forms", description = "What the pages' forms POST (each answers with a 303)"),
@@ -96,6 +101,49 @@ pub struct TagForm {
     /// `add` (the default) or `remove`.
     #[serde(default)]
     pub action: TagAction,
+}
+
+/// The like form (`POST /posts/{id}/like`).
+#[derive(Deserialize, ToSchema)]
+pub struct LikeForm {
+    /// The session's token.
+    pub csrf_token: String,
+    /// The form's random key (16 to 32 letters or digits): sent as the
+    /// `Idempotency-Key`, so a double submit is one write.
+    #[schema(min_length = 16, max_length = 32, pattern = "^[A-Za-z0-9]{16,32}$")]
+    pub idempotency_key: String,
+    /// `like` (the default) or `unlike`.
+    #[serde(default)]
+    pub action: LikeAction,
+    /// Where to go back to (a path on this site; else `/`). Default: the post's page.
+    pub next: Option<String>,
+}
+
+/// The share form (`POST /posts/{id}/share`).
+#[derive(Deserialize, ToSchema)]
+pub struct ShareForm {
+    /// The session's token.
+    pub csrf_token: String,
+    /// The form's random key (16 to 32 letters or digits).
+    #[schema(min_length = 16, max_length = 32, pattern = "^[A-Za-z0-9]{16,32}$")]
+    pub idempotency_key: String,
+    /// Where to go back to (a path on this site; else `/`). Default: the post's page.
+    pub next: Option<String>,
+}
+
+/// The hide form (`POST /posts/{id}/hide`).
+#[derive(Deserialize, ToSchema)]
+pub struct HideForm {
+    /// The session's token.
+    pub csrf_token: String,
+    /// The form's random key (16 to 32 letters or digits).
+    #[schema(min_length = 16, max_length = 32, pattern = "^[A-Za-z0-9]{16,32}$")]
+    pub idempotency_key: String,
+    /// `hide` (the default) or `unhide`.
+    #[serde(default)]
+    pub action: HideAction,
+    /// Where to go back to (a path on this site; else `/`). Default: the post's page.
+    pub next: Option<String>,
 }
 
 // The documentation-only functions: one per route, never called.
@@ -191,6 +239,75 @@ pub async fn post() {}
 )]
 pub async fn post_tags() {}
 
+/// Likes or unlikes a post as the logged-in user; back to `next` with a
+/// message (likes down included).
+#[utoipa::path(post, path = "/posts/{id}/like", tag = "forms",
+    params(("id" = String, Path, description = "The post's id")),
+    request_body(content = LikeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Back to `next` with a message, or (not logged in) to the login page", headers(("Location" = String, description = "Where to go"))),
+        (status = 400, description = "The form lacks a field, or its key or action is malformed", body = String, content_type = "text/html"),
+        (status = 403, description = "The CSRF token is not the session's", body = String, content_type = "text/html"),
+        (status = 404, description = "No post has this id", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is longer than MAX_FORM_BYTES (16 KiB)", body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a form", body = String, content_type = "text/html"),
+        (status = 502, description = "Posts answered something unexpected", body = String, content_type = "text/html"),
+        (status = 503, description = "Posts (or the sessions' database) is unavailable (Retry-After)", body = String, content_type = "text/html"),
+        (status = 504, description = "Posts did not answer within SERVICE_TIMEOUT_MS", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn post_like() {}
+
+/// Shares a post as the logged-in user: the link (`/s/{code}`, the same
+/// one each time) is in the message shown back at `next`.
+#[utoipa::path(post, path = "/posts/{id}/share", tag = "forms",
+    params(("id" = String, Path, description = "The post's id")),
+    request_body(content = ShareForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Back to `next` with a message, or (not logged in) to the login page", headers(("Location" = String, description = "Where to go"))),
+        (status = 400, description = "The form lacks a field, or its key is malformed", body = String, content_type = "text/html"),
+        (status = 403, description = "The CSRF token is not the session's", body = String, content_type = "text/html"),
+        (status = 404, description = "No post has this id", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is longer than MAX_FORM_BYTES (16 KiB)", body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a form", body = String, content_type = "text/html"),
+        (status = 502, description = "Posts answered something unexpected", body = String, content_type = "text/html"),
+        (status = 503, description = "Posts (or the sessions' database) is unavailable (Retry-After)", body = String, content_type = "text/html"),
+        (status = 504, description = "Posts did not answer within SERVICE_TIMEOUT_MS", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn post_share() {}
+
+/// Hides a post from the logged-in user's lists, or shows it again.
+#[utoipa::path(post, path = "/posts/{id}/hide", tag = "forms",
+    params(("id" = String, Path, description = "The post's id")),
+    request_body(content = HideForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Back to `next` with a message, or (not logged in) to the login page", headers(("Location" = String, description = "Where to go"))),
+        (status = 400, description = "The form lacks a field, or its key or action is malformed", body = String, content_type = "text/html"),
+        (status = 403, description = "The CSRF token is not the session's", body = String, content_type = "text/html"),
+        (status = 404, description = "No post has this id", body = String, content_type = "text/html"),
+        (status = 413, description = "The form is longer than MAX_FORM_BYTES (16 KiB)", body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a form", body = String, content_type = "text/html"),
+        (status = 502, description = "Posts answered something unexpected", body = String, content_type = "text/html"),
+        (status = 503, description = "Posts (or the sessions' database) is unavailable (Retry-After)", body = String, content_type = "text/html"),
+        (status = 504, description = "Posts did not answer within SERVICE_TIMEOUT_MS", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn post_hide() {}
+
+/// A share link: counts one visit and redirects to the post.
+#[utoipa::path(get, path = "/s/{code}", tag = "pages",
+    params(("code" = String, Path, description = "The link's code (letters, digits, - and _)", max_length = 64)),
+    responses(
+        (status = 302, description = "To the post's page (one visit counted)", headers(("Location" = String, description = "`/posts/{id}`"))),
+        (status = 404, description = "No link has this code", body = String, content_type = "text/html"),
+        (status = 502, description = "Shares answered something unexpected", body = String, content_type = "text/html"),
+        (status = 503, description = "Shares (or the sessions' database) is unavailable (Retry-After)", body = String, content_type = "text/html"),
+        (status = 504, description = "Shares did not answer within SHARES_TIMEOUT_MS", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn share_link() {}
+
 /// The login form (its CSRF token is the session's).
 #[utoipa::path(get, path = "/login", tag = "pages",
     params(("next" = Option<String>, Query, description = "Where to go after logging in; only a path on this site is followed")),
@@ -251,8 +368,8 @@ pub async fn stylesheet() {}
 ))]
 pub async fn live() {}
 
-/// Readiness: the database and posts answer; search, recommend and tags
-/// are reported but do not fail it.
+/// Readiness: the database and posts answer; search, recommend, tags,
+/// likes, shares and hide are reported but do not fail it.
 #[utoipa::path(get, path = "/health/ready", tag = "health", responses(
     (status = 200, description = "Ready: `{status, checks, databases}`", body = Object),
     (status = 503, description = "The database or posts does not answer (Retry-After)", body = Object),
@@ -278,6 +395,10 @@ mod tests {
             ("/search_results/{query}", "get"),
             ("/posts/{id}", "get"),
             ("/posts/{id}/tags", "post"),
+            ("/posts/{id}/like", "post"),
+            ("/posts/{id}/share", "post"),
+            ("/posts/{id}/hide", "post"),
+            ("/s/{code}", "get"),
             ("/login", "get"),
             ("/login", "post"),
             ("/logout", "post"),
@@ -304,5 +425,7 @@ mod tests {
         let form = &doc["components"]["schemas"]["TagForm"];
         assert_eq!(form["properties"]["action"]["$ref"], "#/components/schemas/TagAction", "not nullable: {form}");
         assert!(!form["required"].as_array().unwrap().contains(&serde_json::json!("action")), "{form}");
+        let key = &doc["components"]["schemas"]["LikeForm"]["properties"]["idempotency_key"];
+        assert_eq!(key["maxLength"], crate::reactions::MAX_FORM_KEY_CHARS, "{key}");
     }
 }

@@ -14,14 +14,27 @@
 //! as `X-Request-Id` on every call, and its [`Timings`], which become the
 //! `Server-Timing` header). Round robin, the whole-call timeout and
 //! skipping dead instances are the kit's ([`kit::upstream`]).
+//!
+//! Step 10 adds the clients of likes, shares and hide, and the page's
+//! deadline: every read a page makes goes through [`Services::bounded`],
+//! so a call still running when `PAGE_DEADLINE_MS` has passed since the
+//! request began is given up (the page falls back as for a timeout). The
+//! calls themselves are plain futures: the handlers run the independent
+//! ones together with `futures::join!` (see [`crate::routes::home`]).
 
-use std::{future::Ready, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    future::Ready,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use actix_web::{
     dev::Payload,
     http::{Method, StatusCode},
     web, FromRequest, HttpMessage, HttpRequest,
 };
+use futures::StreamExt;
 pub use kit::upstream::UpstreamError;
 use kit::{
     timing::Timings,
@@ -38,6 +51,8 @@ use crate::settings::Settings;
 pub const GRID_SIZE: i64 = 12;
 /// The number of posts on the full `/recommended/` list.
 pub const RECOMMENDED_LIST_SIZE: i64 = 50;
+/// The most recommendations one call asks for (recommend's limit).
+pub const MAX_RECOMMENDATIONS: i64 = 50;
 /// How many tagged posts `/me` lists (the posts service's page limit).
 pub const ME_POSTS_LIMIT: i64 = 50;
 /// The most topics sent to the recommendations (recommend's limit).
@@ -128,12 +143,58 @@ struct TagItem {
     tag: String,
 }
 
-/// One worker's clients of the four services.
+/// The most post ids one likes call carries (the likes service's limit).
+pub const MAX_LIKES_IDS: usize = 100;
+
+/// One worker's clients of the services.
 pub struct Clients {
     posts: Upstream,
     search: Upstream,
     recommend: Upstream,
     tags: Upstream,
+    likes: Upstream,
+    shares: Upstream,
+    hide: Upstream,
+    shares_concurrency: usize,
+    page_deadline: Duration,
+}
+
+/// A post's likes, as likes counts them for a list of posts.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub struct Likes {
+    /// How many users like it.
+    pub count: i64,
+    /// Whether the user asked about likes it (false for anonymous visitors).
+    #[serde(default)]
+    pub liked: bool,
+}
+
+/// A post's shares: how many users shared it and how often its links were
+/// followed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub struct Shares {
+    /// Users who shared it.
+    pub count: i64,
+    /// Visits of its share links.
+    pub visits: i64,
+}
+
+/// What a write to likes, shares or hide did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// It changed something (201, or 204 for a removal).
+    Done,
+    /// It was so already (200 for a like or hide, 404 for a removal).
+    Already,
+}
+
+/// A share link, as shares hands it out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShareLink {
+    /// The short code.
+    pub code: String,
+    /// `/s/{code}`, a path on the web front.
+    pub url: String,
 }
 
 /// The instances of every service, made once and shared by the workers
@@ -145,11 +206,19 @@ pub struct Directory {
     recommend: Arc<Instances>,
     tags: Arc<Instances>,
     timeout: Duration,
+    likes: Arc<Instances>,
+    shares: Arc<Instances>,
+    hide: Arc<Instances>,
+    likes_timeout: Duration,
+    shares_timeout: Duration,
+    hide_timeout: Duration,
+    shares_concurrency: usize,
+    page_deadline: Duration,
 }
 
 impl Directory {
-    /// The instances listed in `POSTS_URL`, `SEARCH_URL`, `RECOMMEND_URL`
-    /// and `TAGS_URL`.
+    /// The instances listed in `POSTS_URL`, `SEARCH_URL`, `RECOMMEND_URL`,
+    /// `TAGS_URL`, `LIKES_URL`, `SHARES_URL` and `HIDE_URL`.
     pub fn new(settings: &Settings) -> Self {
         Self {
             posts: Instances::new("posts", settings.posts_url.clone()),
@@ -157,6 +226,14 @@ impl Directory {
             recommend: Instances::new("recommend", settings.recommend_url.clone()),
             tags: Instances::new("tags", settings.tags_url.clone()),
             timeout: settings.service_timeout,
+            likes: Instances::new("likes", settings.likes_url.clone()),
+            shares: Instances::new("shares", settings.shares_url.clone()),
+            hide: Instances::new("hide", settings.hide_url.clone()),
+            likes_timeout: settings.likes_timeout,
+            shares_timeout: settings.shares_timeout,
+            hide_timeout: settings.hide_timeout,
+            shares_concurrency: settings.shares_concurrency,
+            page_deadline: settings.page_deadline,
         }
     }
 
@@ -168,6 +245,12 @@ impl Directory {
             search: client(&self.search),
             recommend: client(&self.recommend),
             tags: client(&self.tags),
+            // Each of the new services under its own timeout.
+            likes: Upstream::new(self.likes.clone(), self.likes_timeout),
+            shares: Upstream::new(self.shares.clone(), self.shares_timeout),
+            hide: Upstream::new(self.hide.clone(), self.hide_timeout),
+            shares_concurrency: self.shares_concurrency,
+            page_deadline: self.page_deadline,
         }
     }
 }
@@ -198,6 +281,9 @@ pub fn request_timings(req: &HttpRequest) -> Timings {
 pub struct Services {
     clients: web::Data<Clients>,
     ctx: Ctx,
+    /// When the page's calls must be over (`PAGE_DEADLINE_MS` after the
+    /// request was extracted).
+    deadline: Instant,
 }
 
 impl FromRequest for Services {
@@ -212,7 +298,8 @@ impl FromRequest for Services {
             // The kit's extractor: the id its middleware chose (or a fresh one).
             let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
             let request_id = request_id.unwrap_or_else(kit::request_id::fresh);
-            Services { clients, ctx: Ctx { request_id, timings: request_timings(req) } }
+            let deadline = Instant::now() + clients.page_deadline;
+            Services { clients, ctx: Ctx { request_id, timings: request_timings(req) }, deadline }
         }))
     }
 }
@@ -228,13 +315,32 @@ impl Services {
         &self.ctx.timings
     }
 
-    /// `GET` a list page from one service (a 404 is an error).
+    /// Runs `call` (a call to `service`) until the page's deadline at the
+    /// latest: past it, the call is dropped (its connection closed) and the
+    /// page gets a timeout, which it handles like any other.
+    pub async fn bounded<T>(
+        &self,
+        service: &'static str,
+        call: impl std::future::Future<Output = Result<T, UpstreamError>>,
+    ) -> Result<T, UpstreamError> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match actix_web::rt::time::timeout(left, call).await {
+            Ok(result) => result,
+            Err(_) => {
+                log::warn!("{service}: the page's deadline ({:?}) has passed", self.clients.page_deadline);
+                Err(UpstreamError::Timeout { service, timeout: self.clients.page_deadline })
+            }
+        }
+    }
+
+    /// `GET` a list page from one service (a 404 is an error), within the
+    /// page's deadline.
     async fn page<T: serde::de::DeserializeOwned>(
         &self,
         service: &Upstream,
         path: &str,
     ) -> Result<Page<T>, UpstreamError> {
-        service.get_found(&self.ctx, path).await
+        self.bounded(service.instances().name(), service.get_found(&self.ctx, path)).await
     }
 
     /// The recommendations: recommend's `/v2/recommendations`, with the
@@ -267,6 +373,9 @@ impl Services {
             "posts" => &self.clients.posts,
             "search" => &self.clients.search,
             "recommend" => &self.clients.recommend,
+            "likes" => &self.clients.likes,
+            "shares" => &self.clients.shares,
+            "hide" => &self.clients.hide,
             _ => &self.clients.tags,
         };
         client.call(&self.ctx, method, path, None).await.is_ok_and(|reply| reply.status.is_success())
@@ -274,7 +383,7 @@ impl Services {
 
     /// One post by id.
     pub async fn post(&self, id: ObjectId) -> Result<Option<Post>, UpstreamError> {
-        self.clients.posts.get_json(&self.ctx, &format!("/posts/{id}")).await
+        self.bounded("posts", self.clients.posts.get_json(&self.ctx, &format!("/posts/{id}"))).await
     }
 
     /// The tags of `user` on one post, as documents.
@@ -383,6 +492,171 @@ impl Services {
                 Some(TaggedPost { post, tags })
             })
             .collect())
+    }
+}
+
+/// Step 10's services: likes, shares and hide.
+impl Services {
+    /// The likes of `post_ids` (and whether `user` likes each), keyed by
+    /// post id: likes' `GET /v1/likes?post_ids=…&user=…`, in calls of at
+    /// most [`MAX_LIKES_IDS`] ids, all at once. Posts likes does not list
+    /// have no like.
+    pub async fn likes(
+        &self,
+        post_ids: &[String],
+        user: Option<&str>,
+    ) -> Result<HashMap<String, Likes>, UpstreamError> {
+        #[derive(Deserialize)]
+        struct Item {
+            post_id: String,
+            #[serde(flatten)]
+            likes: Likes,
+        }
+        let user = user.map(|u| format!("&user={}", urlencoding::encode(u))).unwrap_or_default();
+        let calls = post_ids.chunks(MAX_LIKES_IDS).map(|ids| {
+            // Hex ids need no escaping: the commas stay commas, as likes documents.
+            let path = format!("/v1/likes?post_ids={}{user}", ids.join(","));
+            async move { self.page::<Item>(&self.clients.likes, &path).await }
+        });
+        let mut likes = HashMap::new();
+        for page in futures::future::join_all(calls).await {
+            likes.extend(page?.items.into_iter().map(|item| (item.post_id, item.likes)));
+        }
+        Ok(likes)
+    }
+
+    /// The share counts of `post_ids`, keyed by post id: shares has no call
+    /// for many posts, so one `GET /v1/shares/{post_id}` per post, at most
+    /// `SHARES_CONCURRENCY` in flight. A post shares does not know (404)
+    /// was never shared; the first failure fails the whole (the page then
+    /// says the counts are missing).
+    pub async fn shares(&self, post_ids: &[String]) -> Result<HashMap<String, Shares>, UpstreamError> {
+        let calls = post_ids.iter().map(|id| async move {
+            let path = format!("/v1/shares/{}", urlencoding::encode(id));
+            let found = self.bounded("shares", self.clients.shares.get_json::<Shares>(&self.ctx, &path)).await?;
+            Ok::<_, UpstreamError>((id.clone(), found.unwrap_or_default()))
+        });
+        let mut counts = HashMap::new();
+        let mut answers = futures::stream::iter(calls).buffer_unordered(self.clients.shares_concurrency);
+        while let Some(answer) = answers.next().await {
+            let (id, shares) = answer?;
+            counts.insert(id, shares);
+        }
+        Ok(counts)
+    }
+
+    /// The posts with these hex ids (at most [`ME_POSTS_LIMIT`] of them, in
+    /// the order given; ids posts does not know are skipped): one request.
+    pub async fn posts_by_ids(&self, ids: &[String]) -> Result<Vec<Post>, UpstreamError> {
+        let ids: Vec<&str> = ids.iter().take(ME_POSTS_LIMIT as usize).map(String::as_str).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = json!({ "_id": { "$in": &ids } });
+        let path = format!(
+            "/posts?where={}&max_results={ME_POSTS_LIMIT}&count=none",
+            urlencoding::encode(&filter.to_string())
+        );
+        let mut found: HashMap<String, Post> = self
+            .page::<Post>(&self.clients.posts, &path)
+            .await?
+            .items
+            .into_iter()
+            .map(|p| (p.id.to_hex(), p))
+            .collect();
+        Ok(ids.iter().filter_map(|id| found.remove(*id)).collect())
+    }
+
+    /// The ids of the posts `user` hid: hide's `GET /v1/hidden/{user}`.
+    pub async fn hidden(&self, user: &str) -> Result<Vec<String>, UpstreamError> {
+        #[derive(Deserialize)]
+        struct Hidden {
+            post_ids: Vec<String>,
+        }
+        let path = format!("/v1/hidden/{}", urlencoding::encode(user));
+        let hidden = self.bounded("hide", self.clients.hide.get_json::<Hidden>(&self.ctx, &path)).await?;
+        Ok(hidden.map(|h| h.post_ids).unwrap_or_default())
+    }
+
+    /// A `PUT` or `DELETE` of one of `user`'s marks (a like, a hidden
+    /// post) on `service`, with the form's `Idempotency-Key` on the `PUT`.
+    async fn mark(
+        &self,
+        service: &Upstream,
+        method: Method,
+        path: &str,
+        idempotency_key: &str,
+    ) -> Result<Change, UpstreamError> {
+        let key = [("idempotency-key", idempotency_key)];
+        let headers: &[(&str, &str)] = if method == Method::PUT { &key } else { &[] };
+        let reply = service.call_with_headers(&self.ctx, method.clone(), path, None, headers).await?;
+        match reply.status {
+            StatusCode::CREATED | StatusCode::NO_CONTENT => Ok(Change::Done),
+            StatusCode::OK if method == Method::PUT => Ok(Change::Already),
+            StatusCode::NOT_FOUND if method == Method::DELETE => Ok(Change::Already),
+            _ => Err(reply.error()),
+        }
+    }
+
+    /// `user` likes `post_id` (`PUT /v1/likes/{post_id}/{user}`).
+    pub async fn like(&self, post_id: ObjectId, user: &str, idempotency_key: &str) -> Result<Change, UpstreamError> {
+        let path = format!("/v1/likes/{post_id}/{}", urlencoding::encode(user));
+        self.mark(&self.clients.likes, Method::PUT, &path, idempotency_key).await
+    }
+
+    /// `user` no longer likes `post_id` (`DELETE /v1/likes/{post_id}/{user}`).
+    pub async fn unlike(&self, post_id: ObjectId, user: &str) -> Result<Change, UpstreamError> {
+        let path = format!("/v1/likes/{post_id}/{}", urlencoding::encode(user));
+        self.mark(&self.clients.likes, Method::DELETE, &path, "").await
+    }
+
+    /// `user` hides `post_id` (`PUT /v1/hidden/{user}/{post_id}`).
+    pub async fn hide(&self, user: &str, post_id: ObjectId, idempotency_key: &str) -> Result<Change, UpstreamError> {
+        let path = format!("/v1/hidden/{}/{post_id}", urlencoding::encode(user));
+        self.mark(&self.clients.hide, Method::PUT, &path, idempotency_key).await
+    }
+
+    /// `user` shows `post_id` again (`DELETE /v1/hidden/{user}/{post_id}`).
+    pub async fn unhide(&self, user: &str, post_id: ObjectId) -> Result<Change, UpstreamError> {
+        let path = format!("/v1/hidden/{}/{post_id}", urlencoding::encode(user));
+        self.mark(&self.clients.hide, Method::DELETE, &path, "").await
+    }
+
+    /// `user` shares `post_id`: shares' `POST /v1/shares`, which hands out
+    /// the same link when that user shared the post before. `None` when
+    /// shares does not know the post (422).
+    pub async fn share(
+        &self,
+        post_id: ObjectId,
+        user: &str,
+        idempotency_key: &str,
+    ) -> Result<Option<ShareLink>, UpstreamError> {
+        let body = json!({ "post_id": post_id.to_hex(), "user": user });
+        let headers = [("idempotency-key", idempotency_key)];
+        let reply =
+            self.clients.shares.call_with_headers(&self.ctx, Method::POST, "/v1/shares", Some(&body), &headers).await?;
+        match reply.status {
+            StatusCode::OK | StatusCode::CREATED => reply.json().map(Some),
+            StatusCode::UNPROCESSABLE_ENTITY => Ok(None),
+            _ => Err(reply.error()),
+        }
+    }
+
+    /// Follows a share link: shares' `POST /v1/shares/visits/{code}` counts
+    /// one visit and names the post; `None` for an unknown code. A `POST`,
+    /// so never retried (a retry could count the visit twice).
+    pub async fn visit(&self, code: &str) -> Result<Option<String>, UpstreamError> {
+        #[derive(Deserialize)]
+        struct Visit {
+            post_id: String,
+        }
+        let path = format!("/v1/shares/visits/{}", urlencoding::encode(code));
+        let reply = self.clients.shares.call(&self.ctx, Method::POST, &path, None).await?;
+        match reply.status {
+            StatusCode::OK | StatusCode::CREATED => Ok(Some(reply.json::<Visit>()?.post_id)),
+            StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(reply.error()),
+        }
     }
 }
 

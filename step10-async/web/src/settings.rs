@@ -68,8 +68,43 @@ pub struct Settings {
     pub tags_url: Vec<String>,
     /// `SERVICE_TIMEOUT_MS`: the whole of one call to a service (connecting,
     /// sending and reading the body) before the page gives up on it
-    /// (default 2,000 ms).
+    /// (default 2,000 ms). Posts, search, recommend and tags.
     pub service_timeout: Duration,
+    /// `SIMULATED_LATENCY_MS`: a delay added to every request but
+    /// `/health/*`, for teaching and tests (default 0, off; at most
+    /// 60,000 ms; see `kit::latency`).
+    pub simulated_latency: Duration,
+    /// `WORKERS`: how many worker threads serve requests (default: actix's,
+    /// one per CPU; from 1 to 256). The blocking demo's throughput is
+    /// capped by it.
+    pub workers: Option<usize>,
+    /// `LIKES_URL`: the likes service's instances (default
+    /// `http://127.0.0.1:5007`).
+    pub likes_url: Vec<String>,
+    /// `SHARES_URL`: the shares service's instances (default
+    /// `http://127.0.0.1:5008`).
+    pub shares_url: Vec<String>,
+    /// `HIDE_URL`: the hide service's instances (default
+    /// `http://127.0.0.1:5009`).
+    pub hide_url: Vec<String>,
+    /// `LIKES_TIMEOUT_MS`: one call to likes (default 500 ms, 50 to
+    /// 120,000): the counts decorate a page, so a page does not wait long
+    /// for them (it says they are missing).
+    pub likes_timeout: Duration,
+    /// `SHARES_TIMEOUT_MS`: one call to shares (default 500 ms, 50 to 120,000).
+    pub shares_timeout: Duration,
+    /// `HIDE_TIMEOUT_MS`: one call to hide (default 500 ms, 50 to 120,000):
+    /// without an answer the lists show every post, with a notice.
+    pub hide_timeout: Duration,
+    /// `SHARES_CONCURRENCY`: how many share counts one page asks for at
+    /// once (default 12, the home grid; 1 to 50). Shares has no call for
+    /// many posts: one call per listed post, at most this many in flight.
+    pub shares_concurrency: usize,
+    /// `PAGE_DEADLINE_MS`: the whole page's budget for service calls
+    /// (default 3,000 ms, 100 to 120,000). A call still running when it
+    /// passes is given up and the page renders with what it has (its
+    /// fallback), as if that call had timed out.
+    pub page_deadline: Duration,
 }
 
 impl Settings {
@@ -129,6 +164,19 @@ impl Settings {
             recommend_url: env.urls("RECOMMEND_URL", "http://127.0.0.1:5004")?,
             tags_url: env.urls("TAGS_URL", "http://127.0.0.1:5005")?,
             service_timeout: env.millis("SERVICE_TIMEOUT_MS", 2_000, 100, 120_000)?,
+            simulated_latency: env.simulated_latency()?,
+            workers: match get("WORKERS") {
+                None => None,
+                Some(_) => Some(number("WORKERS", 1, 1, 256)? as usize),
+            },
+            likes_url: env.urls("LIKES_URL", "http://127.0.0.1:5007")?,
+            shares_url: env.urls("SHARES_URL", "http://127.0.0.1:5008")?,
+            hide_url: env.urls("HIDE_URL", "http://127.0.0.1:5009")?,
+            likes_timeout: env.millis("LIKES_TIMEOUT_MS", 500, 50, 120_000)?,
+            shares_timeout: env.millis("SHARES_TIMEOUT_MS", 500, 50, 120_000)?,
+            hide_timeout: env.millis("HIDE_TIMEOUT_MS", 500, 50, 120_000)?,
+            shares_concurrency: number("SHARES_CONCURRENCY", 12, 1, 50)? as usize,
+            page_deadline: env.millis("PAGE_DEADLINE_MS", 3_000, 100, 120_000)?,
         })
     }
 
@@ -161,6 +209,17 @@ mod tests {
         assert_eq!(s.recommend_url, ["http://127.0.0.1:5004"]);
         assert_eq!(s.tags_url, ["http://127.0.0.1:5005"]);
         assert_eq!(s.service_timeout, Duration::from_secs(2));
+        assert_eq!(s.simulated_latency, Duration::ZERO);
+        assert_eq!(s.workers, None);
+        assert_eq!(s.likes_url, ["http://127.0.0.1:5007"]);
+        assert_eq!(s.shares_url, ["http://127.0.0.1:5008"]);
+        assert_eq!(s.hide_url, ["http://127.0.0.1:5009"]);
+        assert_eq!(
+            (s.likes_timeout, s.shares_timeout, s.hide_timeout),
+            (Duration::from_millis(500), Duration::from_millis(500), Duration::from_millis(500))
+        );
+        assert_eq!(s.shares_concurrency, 12);
+        assert_eq!(s.page_deadline, Duration::from_secs(3));
         assert!(s.uses_development_secret());
     }
 
@@ -175,6 +234,17 @@ mod tests {
         assert!(from(&[("COOKIE_SECURE", "true")]).unwrap().cookie_secure);
         assert!(from(&[("SEARCH_URL", "search:5003")]).is_err());
         assert!(from(&[("SERVICE_TIMEOUT_MS", "5")]).is_err());
+        assert_eq!(from(&[("SIMULATED_LATENCY_MS", "60001")]).unwrap_err().name, "SIMULATED_LATENCY_MS");
+        assert_eq!(from(&[("WORKERS", "1")]).unwrap().workers, Some(1));
+        for bad in ["0", "257", "many"] {
+            assert_eq!(from(&[("WORKERS", bad)]).unwrap_err().name, "WORKERS", "{bad}");
+        }
+        assert!(from(&[("LIKES_URL", "likes:5007")]).is_err());
+        assert!(from(&[("PAGE_DEADLINE_MS", "99")]).is_err());
+        assert!(from(&[("SHARES_CONCURRENCY", "0")]).is_err());
+        assert!(from(&[("HIDE_TIMEOUT_MS", "10")]).is_err());
+        let hides = from(&[("HIDE_URL", "http://a:5009,http://b:5009")]).unwrap();
+        assert_eq!(hides.hide_url, ["http://a:5009", "http://b:5009"]);
         let two = from(&[("SEARCH_URL", "http://a:5003,http://b:5003/")]).unwrap();
         assert_eq!(two.search_url, ["http://a:5003", "http://b:5003"]);
     }

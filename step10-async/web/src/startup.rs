@@ -16,7 +16,7 @@ use actix_web::{
     middleware::{from_fn, DefaultHeaders, ErrorHandlers, Logger, Next},
     web, App, HttpServer,
 };
-use kit::{health, request_id};
+use kit::{health, latency, request_id};
 use tera::Tera;
 
 use crate::{
@@ -108,13 +108,17 @@ const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 /// Middleware: gives the request its [`kit::timing::Timings`] (the
 /// service calls and the render add themselves to it) and, after the
-/// handler and the error pages, answers them as the `Server-Timing` header.
+/// handler and the error pages, answers them as the `Server-Timing` header,
+/// ending with `total`, the whole request: since step 10's calls run at
+/// once, the calls' durations add up to more than it.
 async fn server_timing(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let timings = request_timings(req.request());
+    let started = std::time::Instant::now();
     let mut res = next.call(req).await?;
+    timings.record("total", "the whole request", started.elapsed());
     let value = timings.header_value();
     if let Ok(value) = HeaderValue::from_str(&value) {
         if !value.is_empty() {
@@ -136,6 +140,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
     let document = web::Data::new(crate::openapi::document());
     // Only this site: a browser reaches no service but the web front.
     let csp = "default-src 'self'; img-src 'self' http: https: data:";
+    let (simulated_latency, workers) = (settings.simulated_latency, settings.workers);
     let server = HttpServer::new(move || {
         // One client per service per worker: awc clients are not `Send`.
         let clients = web::Data::new(directory.clients());
@@ -155,6 +160,9 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
             .service(web::resource("/health/ready").route(web::get().to(routes::ready)))
             .service(web::resource("/static/style.css").route(web::get().to(routes::stylesheet)))
             .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::openapi)))
+            // The blocking vs async demo needs no session either.
+            .service(web::resource("/demo/blocking").route(web::get().to(routes::demo::blocking)))
+            .service(web::resource("/demo/async").route(web::get().to(routes::demo::asynchronous)))
             .service(
                 web::scope("")
                     .wrap(flash::framework())
@@ -175,13 +183,19 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
                     // from this site (no CDN: pages render offline).
                     .add(("Content-Security-Policy", csp)),
             )
+            // SIMULATED_LATENCY_MS (off by default; never on /health/*),
+            // inside the log line, whose duration then includes it.
+            .wrap(from_fn(move |req, next| latency::delay(simulated_latency, req, next)))
             // One line per request, the request id first.
             .wrap(Logger::new(request_id::LOG_FORMAT))
             // Outermost: the request id is kept or made before anything
             // logs, and echoed on every answer.
             .wrap(from_fn(request_id::middleware))
-    })
-    .listen(listener)?
-    .run();
-    Ok(server)
+    });
+    // WORKERS: actix's default (one per CPU) unless set.
+    let server = match workers {
+        Some(workers) => server.workers(workers),
+        None => server,
+    };
+    Ok(server.listen(listener)?.run())
 }

@@ -52,6 +52,24 @@ pub struct PostView {
     pub weight: Option<i64>,
     /// Tags the current user gave the post (filled in where shown).
     pub tags: Vec<String>,
+    /// How many users like it; `None` when likes did not answer (the page
+    /// says so and shows no like form).
+    pub likes: Option<i64>,
+    /// Whether the logged-in user likes it.
+    pub liked: bool,
+    /// How many users shared it; `None` when shares did not answer.
+    pub shares: Option<i64>,
+    /// How often its share links were followed.
+    pub visits: i64,
+    /// Whether hide answered for this page (the hide form is shown only then).
+    pub hide_known: bool,
+    /// Whether the logged-in user hid it (only the post page shows hidden
+    /// posts: the lists leave them out).
+    pub hidden: bool,
+    /// The random `Idempotency-Key` rendered into this post's forms (empty
+    /// for anonymous visitors, who get no forms): a double submit sends the
+    /// same key, and the service answers it once.
+    pub form_key: String,
 }
 
 impl From<Post> for PostView {
@@ -75,6 +93,13 @@ impl From<Post> for PostView {
             score: p.score,
             num_comments: p.num_comments,
             tags: Vec::new(),
+            likes: None,
+            liked: false,
+            shares: None,
+            visits: 0,
+            hide_known: false,
+            hidden: false,
+            form_key: String::new(),
         }
     }
 }

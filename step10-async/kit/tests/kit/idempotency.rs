@@ -12,12 +12,12 @@ use std::{
 };
 
 use actix_web::{middleware::from_fn, web, HttpResponse};
-use kit::idempotency::{self, Store};
 use mongodb::{
     bson::{doc, DateTime, Document},
     Client, Database,
 };
 use serde_json::{json, Value};
+use step10_kit::idempotency::{self, Store};
 
 /// How many times each handler ran.
 #[derive(Default)]
@@ -25,6 +25,7 @@ struct Runs {
     create: AtomicUsize,
     slow: AtomicUsize,
     flaky: AtomicUsize,
+    busy: AtomicUsize,
 }
 
 /// `POST /things`: 201 with a `Location` and a body naming the run.
@@ -53,7 +54,17 @@ async fn flaky(runs: web::Data<Runs>) -> HttpResponse {
     }
 }
 
-/// A server whose three resources take keys, and its database.
+/// `POST /busy`: 429 (too many requests) the first time, 201 afterwards.
+async fn busy(runs: web::Data<Runs>) -> HttpResponse {
+    let n = runs.busy.fetch_add(1, Ordering::SeqCst) + 1;
+    if n == 1 {
+        HttpResponse::TooManyRequests().insert_header(("retry-after", "1")).json(json!({ "run": n }))
+    } else {
+        HttpResponse::Created().json(json!({ "run": n }))
+    }
+}
+
+/// A server whose four resources take keys, and its database.
 struct TestApp {
     base: String,
     runs: Arc<Runs>,
@@ -91,18 +102,22 @@ async fn spawn_app(store_configured: bool) -> TestApp {
     store.ensure_indexes().await.expect("the test server should be running (make db)");
     let runs = Arc::new(Runs::default());
     let (data, store_data) = (web::Data::from(runs.clone()), web::Data::new(store.clone()));
-    let app = kit::server::Application::bind("127.0.0.1", 0, 1024, move |cfg| {
+    let app = step10_kit::server::Application::bind("127.0.0.1", 0, 1024, move |cfg| {
         cfg.app_data(data.clone());
         if store_configured {
             cfg.app_data(store_data.clone());
         }
-        for (path, handler) in [("/things", 0), ("/slow", 1), ("/flaky", 2)] {
+        for (path, handler) in [("/things", 0), ("/slow", 1), ("/flaky", 2), ("/busy", 3)] {
             let route = match handler {
                 0 => web::post().to(create),
                 1 => web::post().to(slow),
-                _ => web::post().to(flaky),
+                2 => web::post().to(flaky),
+                _ => web::post().to(busy),
             };
-            cfg.service(web::resource(path).wrap(from_fn(idempotency::middleware)).route(route));
+            let read = web::get().to(|runs: web::Data<Runs>| async move {
+                HttpResponse::Ok().json(json!({ "created": runs.create.load(Ordering::SeqCst) }))
+            });
+            cfg.service(web::resource(path).wrap(from_fn(idempotency::middleware)).route(route).route(read));
         }
     })
     .expect("bound");
@@ -240,6 +255,20 @@ async fn a_5xx_frees_the_key_for_the_retry() {
     assert_eq!(app.runs.flaky.load(Ordering::SeqCst), 2);
 }
 
+/// A 429 says "not now", not "done": keeping it would answer every retry
+/// with the same key "too many requests" for 24 hours (Stripe keeps no
+/// result for a request that did not start executing).
+#[actix_web::test]
+async fn a_429_frees_the_key_for_the_retry() {
+    let app = spawn_app(true).await;
+    assert_eq!(app.post("/busy", Some("b"), "").await.status, 429);
+    assert_eq!(app.store.collection().count_documents(doc! {}).await.unwrap(), 0);
+    let retry = app.post("/busy", Some("b"), "").await;
+    assert_eq!((retry.status, retry.header("idempotent-replayed")), (201, None));
+    assert_eq!(app.post("/busy", Some("b"), "").await.header("idempotent-replayed"), Some("true"));
+    assert_eq!(app.runs.busy.load(Ordering::SeqCst), 2);
+}
+
 #[actix_web::test]
 async fn a_pending_record_whose_holder_died_is_taken_over() {
     let app = spawn_app(true).await;
@@ -313,4 +342,15 @@ async fn without_a_store_a_keyed_request_is_a_500_and_one_without_passes() {
     assert_eq!(keyed.status, 500);
     assert!(keyed.body["_error"]["message"].as_str().unwrap().contains("not configured"));
     assert_eq!(app.runs.create.load(Ordering::SeqCst), 1);
+}
+
+#[actix_web::test]
+async fn reads_pass_through_with_any_key() {
+    let app = spawn_app(true).await;
+    for key in ["k", "a b"] {
+        let response =
+            app.client.get(format!("{}/things", app.base)).insert_header(("Idempotency-Key", key)).send().await;
+        assert_eq!(response.unwrap().status(), 200, "{key:?}");
+    }
+    assert_eq!(app.store.collection().count_documents(doc! {}).await.unwrap(), 0);
 }

@@ -6,9 +6,6 @@
 //! - `upstream`: the service client against real HTTP servers.
 //! - `idempotency`: `Idempotency-Key` against a real server and database.
 
-// The crate is `step10_kit`; its modules say `kit::` as every service does.
-extern crate step10_kit as kit;
-
 mod idempotency;
 mod mongo;
 mod upstream;

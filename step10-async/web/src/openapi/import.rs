@@ -16,9 +16,9 @@ pub struct ImportApiDoc;
 pub struct ImportForm {
     /// The session's token.
     pub csrf_token: String,
-    /// The key the page rendered (32 letters or digits): the same form
+    /// The key the page rendered (16 to 32 letters or digits): the same form
     /// sent twice is one job.
-    #[schema(min_length = 32, max_length = 32)]
+    #[schema(min_length = 16, max_length = 32)]
     pub idempotency_key: String,
     /// `file` or `generate`: which form it is.
     pub source: String,

@@ -15,6 +15,7 @@ use crate::{
     csrf,
     db::Db,
     error::AppError,
+    reactions::{self, Hidden},
     routes::home::TAGS_NOTICE,
     services::Services,
     session_store::REMEMBER_KEY,
@@ -34,7 +35,7 @@ pub struct NextQuery {
 /// Where to go after logging in: only a path on this site. `//host`, `\`
 /// and control characters or spaces (browsers drop tabs, turning `/\t/host`
 /// into `//host`) would send the visitor to another site: an open redirect.
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -180,28 +181,65 @@ pub async fn me(
         return Ok(see_other("/login?next=%2Fme"));
     };
     let mut context = page_context(&session, &flashes);
-    // Tags down: the page says so; posts down (after tags answered): 503.
-    let (tags, topics) = match futures::try_join!(services.user_tags(&user), services.user_topics(&user)) {
-        Ok(found) => found,
-        Err(e) => {
+    context.insert("here", "/me");
+    // Round 1, all at once: the tags, the topics, the tagged posts (tags,
+    // then posts) and the hidden posts.
+    let (tags, topics, tagged, hidden) = futures::join!(
+        services.user_tags(&user),
+        services.user_topics(&user),
+        services.tagged_posts(&user),
+        services.hidden(&user),
+    );
+    let mut notices = Vec::new();
+    let hidden = Hidden::from_answer(hidden, &mut notices);
+    // Tags down: the page says so; posts down (tags answered): 503.
+    let (tags, topics) = match (tags, topics) {
+        (Ok(tags), Ok(topics)) => (tags, topics),
+        (Err(e), _) | (_, Err(e)) => {
             log::warn!("/me: no tags: {e}");
-            context.insert("notices", &[TAGS_NOTICE]);
+            notices.push(TAGS_NOTICE.to_owned());
+            context.insert("notices", &notices);
             context.insert("tags", &Vec::<String>::new());
             context.insert("posts", &Vec::<PostView>::new());
+            context.insert("hidden_posts", &Vec::<PostView>::new());
             return crate::views::render(&tera, "me.html", &mut context, services.timings());
         }
     };
-    let posts: Vec<PostView> = match services.tagged_posts(&user).await {
-        Ok(tagged) => {
-            tagged.into_iter().map(|tagged| PostView { tags: tagged.tags, ..PostView::from(tagged.post) }).collect()
-        }
+    let mut posts: Vec<PostView> = match tagged {
+        Ok(tagged) => tagged
+            .into_iter()
+            .filter(|tagged| !hidden.contains(&tagged.post.id.to_hex()))
+            .map(|tagged| PostView { tags: tagged.tags, ..PostView::from(tagged.post) })
+            .collect(),
         Err(e) if crate::services::service_of(&e) == "tags" => {
             log::warn!("/me: no tagged posts: {e}");
-            context.insert("notices", &[TAGS_NOTICE]);
+            notices.push(TAGS_NOTICE.to_owned());
             Vec::new()
         }
         Err(e) => return Err(e.into()),
     };
+    // Round 2, at once: the counts of the tagged posts, and the hidden
+    // posts themselves (listed with their unhide forms only).
+    let hidden_ids: Vec<String> = hidden.ids().map(str::to_owned).collect();
+    let (_, hidden_posts) = futures::join!(
+        reactions::counts(&services, Some(&user), &mut posts, &hidden, &mut notices),
+        services.posts_by_ids(&hidden_ids),
+    );
+    let hidden_posts: Vec<PostView> = hidden_posts
+        .unwrap_or_else(|e| {
+            log::warn!("/me: no hidden posts: {e}");
+            Vec::new()
+        })
+        .into_iter()
+        .map(|post| PostView {
+            hide_known: true,
+            hidden: true,
+            form_key: reactions::form_key(),
+            ..PostView::from(post)
+        })
+        .collect();
+    context.insert("hidden_posts", &hidden_posts);
+    context.insert("notices", &notices);
     context.insert("tags", &tags);
     context.insert("topics", &topics);
     context.insert("posts", &posts);

@@ -2,8 +2,8 @@
 //! (`/health/live` is the kit's).
 //!
 //! Ready means its database and posts answer: without them no page works.
-//! Search, recommend and tags are checked and reported too, but do not fail
-//! readiness: the pages degrade without them (a notice, a 503 search page),
+//! Search, recommend, tags, likes, shares and hide are checked and reported
+//! too, but do not fail readiness: the pages degrade without them (a notice, a 503 search page),
 //! and taking every web instance out of the load balancer because search is
 //! down would turn a degraded site into no site.
 
@@ -21,12 +21,15 @@ const PROBE: &str = "/health/ready";
 /// the body has every check and the databases this process touched (its
 /// own only).
 pub async fn ready(db: actix_web::web::Data<Db>, services: Services) -> HttpResponse {
-    let (database, posts, search, recommend, tags) = futures::join!(
+    let (database, posts, search, recommend, tags, likes, shares, hide) = futures::join!(
         db.ping(),
         services.probe("posts", Method::GET, PROBE),
         services.probe("search", Method::GET, PROBE),
         services.probe("recommend", Method::GET, PROBE),
         services.probe("tags", Method::GET, PROBE),
+        services.probe("likes", Method::GET, PROBE),
+        services.probe("shares", Method::GET, PROBE),
+        services.probe("hide", Method::GET, PROBE),
     );
     if let Err(e) = &database {
         log::warn!("ready: database unreachable: {e}");
@@ -43,6 +46,9 @@ pub async fn ready(db: actix_web::web::Data<Db>, services: Services) -> HttpResp
         optional("search", search),
         optional("recommend", recommend),
         optional("tags", tags),
+        optional("likes", likes),
+        optional("shares", shares),
+        optional("hide", hide),
     ];
     let mut extra = Map::new();
     extra.insert("databases".into(), json!(db.mongo().touched()));

@@ -28,7 +28,6 @@ use actix_web::{
 };
 use actix_web_flash_messages::{FlashMessage, IncomingFlashMessages};
 use futures::StreamExt;
-use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
 use tera::Tera;
 
@@ -38,6 +37,7 @@ use crate::{
     db::Db,
     error::AppError,
     jobs::{is_job_id, Canceled, JobsService, Polled, Submitted, MAX_REPORTS_SHOWN},
+    reactions::{form_key, valid_form_key},
     settings::Settings,
     views::{current_user, page_context, render_html},
 };
@@ -50,8 +50,6 @@ pub const MAX_SEED: u64 = u32::MAX as u64;
 pub const MAX_FIELD_BYTES: usize = 1024;
 /// The most parts one import form may have (it has five).
 pub const MAX_PARTS: usize = 8;
-/// The length of the `Idempotency-Key` the page renders.
-pub const KEY_LEN: usize = 32;
 /// The file types the import takes, by extension, and what jobs is told.
 pub const FILE_TYPES: [(&str, &str); 4] = [
     (".jsonl", "application/x-ndjson"),
@@ -69,14 +67,17 @@ fn size(bytes: usize) -> String {
     }
 }
 
-/// A fresh `Idempotency-Key` for a form.
-fn new_key() -> String {
-    Alphanumeric.sample_string(&mut rand::rng(), KEY_LEN)
-}
-
-/// Whether a submitted key is one this page could have rendered.
-fn is_key(key: &str) -> bool {
-    key.len() == KEY_LEN && key.bytes().all(|b| b.is_ascii_alphanumeric())
+/// The `Idempotency-Key` sent to jobs for a form's key: prefixed with the
+/// user and the action as the like, share and hide forms do
+/// ([`crate::routes::actions`]), so one user's keys never meet another's.
+/// A username that is not ASCII (usernames may hold any letter) cannot go
+/// in a header: the form's random key goes alone then.
+fn service_key(user: &str, form_key: &str) -> String {
+    if user.is_ascii() {
+        format!("{user}.import.{form_key}")
+    } else {
+        form_key.to_owned()
+    }
 }
 
 /// The content type jobs is sent for an uploaded file: from its name's
@@ -201,7 +202,7 @@ fn render_import(
 ) -> Result<HttpResponse, AppError> {
     let mut context = page_context(session, flashes);
     context.insert("csrf_token", &csrf::token(session)?);
-    context.insert("idempotency_key", &new_key());
+    context.insert("idempotency_key", &form_key());
     context.insert("error", &page.error);
     context.insert("generate", page.generate);
     context.insert("seed", page.seed);
@@ -282,11 +283,12 @@ pub async fn submit(
     };
     csrf::verify(&session, &form.csrf_token, &db).await?;
     let bad = |message: &str| refuse(StatusCode::BAD_REQUEST, message.to_owned());
-    if !is_key(&form.idempotency_key) {
+    if !valid_form_key(&form.idempotency_key) {
         let page = bad("This form has expired. Please submit it again.");
         return render_import(&tera, &settings, &session, &flashes, &jobs, page);
     }
-    let key = form.idempotency_key.as_str();
+    let key = service_key(&user, &form.idempotency_key);
+    let key = key.as_str();
     let submitted = match form.source.as_str() {
         "generate" => {
             let again = |message: &str| ImportPage { generate: &form.generate, seed: &form.seed, ..bad(message) };
@@ -453,11 +455,8 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_the_ones_the_page_renders() {
-        let key = new_key();
-        assert!(is_key(&key), "{key}");
-        assert_ne!(key, new_key());
-        assert!(!is_key("short"));
-        assert!(!is_key(&format!("{}!", &key[..KEY_LEN - 1])));
+    fn the_key_sent_names_the_user_and_the_action() {
+        assert_eq!(service_key("ann", "k".repeat(32).as_str()), format!("ann.import.{}", "k".repeat(32)));
+        assert_eq!(service_key("zoë", "abc"), "abc");
     }
 }

@@ -1,6 +1,8 @@
 //! The routes, one module per feature, and [`configure`] that mounts them.
 
+pub mod actions;
 pub mod auth;
+pub mod demo;
 mod health;
 pub mod home;
 pub mod import;
@@ -30,6 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(one("/search_results/{query:.*}", web::get().to(search::results)))
         .service(one("/posts/{id}", web::get().to(posts::show)))
         .service(one("/posts/{id}/tags", web::post().to(posts::tags)))
+        .service(one("/posts/{id}/like", web::post().to(actions::like)))
+        .service(one("/posts/{id}/share", web::post().to(actions::share)))
+        .service(one("/posts/{id}/hide", web::post().to(actions::hide)))
+        .service(one("/s/{code}", web::get().to(actions::share_link)))
         .service(web::resource("/login").route(web::get().to(auth::login_form)).route(web::post().to(auth::login)))
         .service(one("/logout", web::post().to(auth::logout)))
         .service(one("/me", web::get().to(auth::me)))

@@ -1,4 +1,7 @@
 //! One post's page, and the tag forms on it.
+//!
+//! The page needs only the post's id to ask for everything it shows, so it
+//! asks posts, tags, likes, shares and hide in one round, all at once.
 
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
@@ -12,6 +15,7 @@ use crate::{
     csrf,
     db::Db,
     error::AppError,
+    reactions::{self, Hidden},
     routes::home::TAGS_NOTICE,
     services::Services,
     views::{current_user, page_context, render, PostView},
@@ -36,23 +40,47 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = post_id(&id)?;
-    let post = services.post(id).await?.ok_or_else(|| AppError::NotFound("There is no post with this id.".into()))?;
+    let user = current_user(&session);
+    let ids = [id.to_hex()];
+    // One round: the post, the user's tags on it, its counts, the hidden posts.
+    let tags = async {
+        match &user {
+            Some(user) => Some(services.post_tags(user, id).await),
+            None => None,
+        }
+    };
+    let hidden = async {
+        match &user {
+            Some(user) => Some(services.hidden(user).await),
+            None => None,
+        }
+    };
+    let (post, tags, likes, shares, hidden) =
+        futures::join!(services.post(id), tags, services.likes(&ids, user.as_deref()), services.shares(&ids), hidden);
+    let post = post?.ok_or_else(|| AppError::NotFound("There is no post with this id.".into()))?;
     let mut post = PostView::from(post);
     let mut notices = Vec::new();
-    if let Some(user) = current_user(&session) {
-        match services.post_tags(&user, id).await {
-            Ok(tags) => post.tags = tags,
-            // The post without the tag forms beats no post at all.
-            Err(e) => {
-                log::warn!("post page: no tags: {e}");
-                notices.push(TAGS_NOTICE);
-            }
+    let mut tags_available = true;
+    match tags {
+        Some(Ok(tags)) => post.tags = tags,
+        // The post without the tag forms beats no post at all.
+        Some(Err(e)) => {
+            log::warn!("post page: no tags: {e}");
+            notices.push(TAGS_NOTICE.to_owned());
+            tags_available = false;
         }
+        None => {}
     }
+    let hidden = match hidden {
+        Some(answer) => Hidden::from_answer(answer, &mut notices),
+        None => Hidden::nothing(),
+    };
+    reactions::apply(std::slice::from_mut(&mut post), user.as_deref(), likes, shares, &hidden, &mut notices);
     let mut context = page_context(&session, &flashes);
+    context.insert("here", &format!("/posts/{}", id.to_hex()));
     context.insert("post", &post);
     context.insert("max_tag_chars", &MAX_TAG_CHARS);
-    context.insert("tags_available", &notices.is_empty());
+    context.insert("tags_available", &tags_available);
     context.insert("notices", &notices);
     render(&tera, "post.html", &mut context, services.timings())
 }

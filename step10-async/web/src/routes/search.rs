@@ -1,4 +1,9 @@
 //! Search: the form posts here, the results live at a bookmarkable URL.
+//!
+//! The results page asks search and hide at once (neither needs the
+//! other), leaves the user's hidden posts out (a page may then list fewer
+//! than `PAGE_SIZE` posts: asking search for more would shift every later
+//! page), then asks likes and shares for the counts at once.
 
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
@@ -9,9 +14,10 @@ use tera::Tera;
 use super::see_other;
 use crate::{
     error::AppError,
+    reactions::{self, Hidden},
     services::Services,
     settings::Settings,
-    views::{page_context, render, PostView},
+    views::{current_user, page_context, render, PostView},
 };
 
 /// The longest query accepted, in characters.
@@ -64,13 +70,35 @@ pub async fn results(
     // The same function stems the query in search: a query of stop words
     // only needs no call.
     let keywords = datasets::keywords(&query);
-    let (posts, has_next) = if keywords.is_empty() {
-        (Vec::new(), false)
-    } else {
-        services.search(&query, page, settings.page_size).await?
+    let user = current_user(&session);
+    let mut notices = Vec::new();
+    // Round 1: the results and the hidden posts, at once.
+    let search = async {
+        if keywords.is_empty() {
+            Ok((Vec::new(), false))
+        } else {
+            services.search(&query, page, settings.page_size).await
+        }
     };
-    let posts: Vec<PostView> = posts.into_iter().map(PostView::from).collect();
+    let hidden = async {
+        match &user {
+            Some(user) => Some(services.hidden(user).await),
+            None => None,
+        }
+    };
+    let (found, hidden) = futures::join!(search, hidden);
+    let (posts, has_next) = found?;
+    let hidden = match hidden {
+        Some(answer) => Hidden::from_answer(answer, &mut notices),
+        None => Hidden::nothing(),
+    };
+    let mut posts: Vec<PostView> = hidden.leave_out(posts).into_iter().map(PostView::from).collect();
+    // Round 2: the counts, likes and shares at once.
+    reactions::counts(&services, user.as_deref(), &mut posts, &hidden, &mut notices).await;
+    let here = format!("/search_results/{}?page={page}", urlencoding::encode(&query));
     let mut context = page_context(&session, &flashes);
+    context.insert("notices", &notices);
+    context.insert("here", &here);
     context.insert("query", &query);
     context.insert("query_path", &urlencoding::encode(&query));
     context.insert("keywords", &keywords);

@@ -1,22 +1,29 @@
 //! Spawns the web front on a random port with everything it calls: the
 //! real posts and tags services (in-process, each on a fresh database) and
-//! stand-in servers for search and recommend ([`StandIn`]: small actix
-//! apps answering the briefing's contracts from the posts' database, with
-//! switches to make them fail). [`TestApp`] talks to the web front like a
-//! browser (cookies kept, redirects not followed: tests inspect them).
+//! stand-in servers for search, recommend, likes, shares and hide
+//! ([`StandIn`]: small actix apps answering the services' contracts, from
+//! the posts' database or from memory, with switches to make them fail or
+//! slow), tags reached through a stand-in proxy (so that it can be slowed
+//! too). [`TestApp`] talks to the web front like a browser (cookies kept,
+//! redirects not followed: tests inspect them).
 #![allow(dead_code)]
 
 use std::{
     cell::RefCell,
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
     sync::{
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicU64, AtomicU8, Ordering},
         Arc, Mutex,
     },
     time::Duration,
 };
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::{from_fn, Next},
+    web, App, HttpRequest, HttpResponse, HttpServer,
+};
 use mongodb::{
     bson::{doc, oid::ObjectId, DateTime, Document},
     Client, Database,
@@ -50,10 +57,18 @@ pub struct TestApp {
     pub posts: TestApi,
     /// The tags service.
     pub tags: TestApi,
+    /// The proxy in front of tags that the web front calls (to slow tags).
+    pub tags_proxy: StandIn,
     /// The search stand-ins (one unless asked for more).
     pub searches: Vec<StandIn>,
     /// The recommend stand-in.
     pub recommend: StandIn,
+    /// The likes stand-in.
+    pub likes: StandIn,
+    /// The shares stand-in.
+    pub shares: StandIn,
+    /// The hide stand-in.
+    pub hide: StandIn,
 }
 
 /// A response, read whole.
@@ -81,6 +96,32 @@ impl Page {
         self.body[start..].split('"').next().unwrap_or_default().to_owned()
     }
 
+    /// The fields of the first form posting to `action`, as a browser
+    /// would send them (its hidden inputs), or `None` when the page has no
+    /// such form.
+    pub fn form(&self, action: &str) -> Option<Vec<(String, String)>> {
+        let start = self.body.find(&format!(r#"action="{action}""#))?;
+        let form = &self.body[start..];
+        let form = &form[..form.find("</form>").unwrap_or(form.len())];
+        let mut fields = Vec::new();
+        for input in form.split("<input").skip(1) {
+            let attr = |name: &str| {
+                let marker = format!(r#"{name}=""#);
+                input.find(&marker).map(|i| unescape(input[i + marker.len()..].split('"').next().unwrap_or_default()))
+            };
+            if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
+                fields.push((name, value));
+            }
+        }
+        Some(fields)
+    }
+
+    /// The body with Tera's HTML escapes undone (`&#x2F;` is `/`), as a
+    /// browser shows it.
+    pub fn text(&self) -> String {
+        unescape(&self.body)
+    }
+
     /// Asserts the status, printing the body when it differs.
     #[track_caller]
     pub fn assert_status(&self, status: u16) -> &Self {
@@ -94,6 +135,16 @@ impl Page {
         assert!(self.body.contains(text), "{text:?} not found in:\n{}", self.body);
         self
     }
+}
+
+/// Undoes the escapes Tera's HTML escaping makes.
+pub fn unescape(text: &str) -> String {
+    text.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// A base URL where nothing listens (a port bound, then released).
@@ -126,6 +177,10 @@ pub async fn spawn(searches: usize, adjust: impl FnOnce(&mut Settings)) -> TestA
         search_stand_ins.push(StandIn::start(Kind::Search, posts.db.clone()).await);
     }
     let recommend = StandIn::start(Kind::Recommend, posts.db.clone()).await;
+    let likes = StandIn::start(Kind::Likes, posts.db.clone()).await;
+    let shares = StandIn::start(Kind::Shares, posts.db.clone()).await;
+    let hide = StandIn::start(Kind::Hide, posts.db.clone()).await;
+    let tags_proxy = StandIn::start(Kind::Proxy(tags.address.clone()), posts.db.clone()).await;
     let mut settings = Settings::from_lookup(|_| None).expect("default settings");
     settings.port = 0;
     settings.mongodb_uri = mongodb_uri();
@@ -133,7 +188,10 @@ pub async fn spawn(searches: usize, adjust: impl FnOnce(&mut Settings)) -> TestA
     settings.db_timeout = Duration::from_millis(1_500);
     settings.service_timeout = TEST_SERVICE_TIMEOUT;
     settings.posts_url = vec![posts.address.clone()];
-    settings.tags_url = vec![tags.address.clone()];
+    settings.tags_url = vec![tags_proxy.address.clone()];
+    settings.likes_url = vec![likes.address.clone()];
+    settings.shares_url = vec![shares.address.clone()];
+    settings.hide_url = vec![hide.address.clone()];
     settings.search_url = search_stand_ins.iter().map(|s| s.address.clone()).collect();
     settings.recommend_url = vec![recommend.address.clone()];
     adjust(&mut settings);
@@ -149,8 +207,12 @@ pub async fn spawn(searches: usize, adjust: impl FnOnce(&mut Settings)) -> TestA
         cookies: RefCell::new(HashMap::new()),
         posts,
         tags,
+        tags_proxy,
         searches: search_stand_ins,
         recommend,
+        likes,
+        shares,
+        hide,
     }
 }
 
@@ -182,12 +244,20 @@ async fn spawn_rest(default: fn(&str) -> Option<&'static str>, name: &str) -> Te
 }
 
 /// Which contract a stand-in answers.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Kind {
     /// `GET /v1/search`.
     Search,
     /// `GET /v2/recommendations`.
     Recommend,
+    /// likes' `/v1/likes`, from memory.
+    Likes,
+    /// shares' `/v1/shares`, from memory.
+    Shares,
+    /// hide's `/v1/hidden`, from memory.
+    Hide,
+    /// Forwards every call to the service at this base URL.
+    Proxy(String),
 }
 
 /// How a stand-in behaves, switchable while it runs.
@@ -202,16 +272,38 @@ pub enum Mode {
     Unavailable = 2,
 }
 
+/// What the in-memory stand-ins hold.
+#[derive(Default)]
+struct Memory {
+    /// likes: post id → the users who like it.
+    likes: HashMap<String, BTreeSet<String>>,
+    /// shares: (post id, user) → code.
+    codes: HashMap<(String, String), String>,
+    /// shares: code → (post id, visits).
+    links: HashMap<String, (String, i64)>,
+    /// hide: user → hidden post ids, in the order hidden.
+    hidden: HashMap<String, Vec<String>>,
+}
+
 /// What a stand-in shares with its workers.
 struct State {
     kind: Kind,
     posts: Database,
     mode: AtomicU8,
     request_ids: Mutex<Vec<String>>,
+    /// Every `Idempotency-Key` received, in order.
+    idempotency_keys: Mutex<Vec<String>>,
+    /// The delay added to every call but `/health/*`, in milliseconds.
+    latency_ms: AtomicU64,
+    /// The sum of the delays served so far: what calling this stand-in's
+    /// calls one after another would have cost.
+    waited_ms: AtomicU64,
+    memory: Mutex<Memory>,
 }
 
-/// A stand-in for search or recommend: answers from the posts' database
-/// what the real service would answer once sync has carried the posts, and
+/// A stand-in for a service: answers what the real service would answer
+/// (search and recommend from the posts' database, once sync has carried
+/// the posts; likes, shares and hide from memory; a proxy forwards), and
 /// records the `X-Request-Id` of every call.
 pub struct StandIn {
     /// `http://127.0.0.1:<port>`.
@@ -223,16 +315,26 @@ pub struct StandIn {
 impl StandIn {
     /// Starts one on port 0.
     pub async fn start(kind: Kind, posts: Database) -> Self {
-        let state = Arc::new(State { kind, posts, mode: AtomicU8::new(0), request_ids: Mutex::new(Vec::new()) });
+        let state = Arc::new(State {
+            kind,
+            posts,
+            mode: AtomicU8::new(0),
+            request_ids: Mutex::new(Vec::new()),
+            idempotency_keys: Mutex::new(Vec::new()),
+            latency_ms: AtomicU64::new(0),
+            waited_ms: AtomicU64::new(0),
+            memory: Mutex::new(Memory::default()),
+        });
         let data = web::Data::from(state.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
         let address = format!("http://127.0.0.1:{}", listener.local_addr().expect("an address").port());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .route("/v1/search", web::get().to(stand_in))
-                .route("/v2/recommendations", web::get().to(stand_in))
+                .app_data(web::Data::new(awc::Client::builder().disable_redirects().finish()))
+                .wrap(from_fn(gate))
                 .route("/health/ready", web::get().to(|| async { HttpResponse::Ok().json(json!({"status": "ready"})) }))
+                .default_service(web::to(stand_in))
         })
         .workers(1)
         .listen(listener)
@@ -248,6 +350,16 @@ impl StandIn {
         self.state.mode.store(mode as u8, Ordering::SeqCst);
     }
 
+    /// Adds `latency` to every call from now on (`/health/*` excepted).
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.latency_ms.store(latency.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// The sum of the delays served so far.
+    pub fn waited(&self) -> Duration {
+        Duration::from_millis(self.state.waited_ms.load(Ordering::SeqCst))
+    }
+
     /// The `X-Request-Id` of every call so far.
     pub fn request_ids(&self) -> Vec<String> {
         self.state.request_ids.lock().unwrap().clone()
@@ -258,37 +370,104 @@ impl StandIn {
         self.request_ids().len()
     }
 
+    /// Every `Idempotency-Key` it received.
+    pub fn idempotency_keys(&self) -> Vec<String> {
+        self.state.idempotency_keys.lock().unwrap().clone()
+    }
+
+    /// likes: how many users like the post.
+    pub fn like_count(&self, post_id: &str) -> usize {
+        self.state.memory.lock().unwrap().likes.get(post_id).map_or(0, BTreeSet::len)
+    }
+
+    /// hide: the posts `user` hid.
+    pub fn hidden_of(&self, user: &str) -> Vec<String> {
+        self.state.memory.lock().unwrap().hidden.get(user).cloned().unwrap_or_default()
+    }
+
+    /// shares: the code of `user`'s link to the post, if they shared it.
+    pub fn code_of(&self, post_id: &str, user: &str) -> Option<String> {
+        self.state.memory.lock().unwrap().codes.get(&(post_id.to_owned(), user.to_owned())).cloned()
+    }
+
+    /// shares: the visits of one link.
+    pub fn visits_of(&self, code: &str) -> i64 {
+        self.state.memory.lock().unwrap().links.get(code).map_or(0, |(_, visits)| *visits)
+    }
+
     /// Stops it: its port refuses connections from now on.
     pub async fn stop(&self) {
         self.server.stop(false).await;
     }
 }
 
-/// The query of either contract.
+/// Middleware of every stand-in: records the call's request id and
+/// idempotency key, waits the latency set, and answers 503 when switched
+/// off (`/health/*` is exempt from all of it).
+async fn gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let state = req.app_data::<web::Data<State>>().expect("the state").clone();
+    if req.path().starts_with("/health/") {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    state.request_ids.lock().unwrap().push(header("x-request-id").unwrap_or_else(|| "<none>".into()));
+    if let Some(key) = header("idempotency-key") {
+        state.idempotency_keys.lock().unwrap().push(key);
+    }
+    let latency = state.latency_ms.load(Ordering::SeqCst);
+    if latency > 0 {
+        state.waited_ms.fetch_add(latency, Ordering::SeqCst);
+        actix_web::rt::time::sleep(Duration::from_millis(latency)).await;
+    }
+    if state.mode.load(Ordering::SeqCst) == Mode::Unavailable as u8 {
+        let off = HttpResponse::ServiceUnavailable()
+            .json(json!({"_status": "ERR", "_error": {"code": 503, "message": "stand-in switched off"}}));
+        return Ok(req.into_response(off).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// The query of the contracts.
 #[derive(Deserialize)]
 struct Query {
     q: Option<String>,
     page: Option<u64>,
     max_results: Option<u64>,
     topics: Option<String>,
+    post_ids: Option<String>,
+    user: Option<String>,
 }
 
-async fn stand_in(state: web::Data<State>, req: HttpRequest, query: web::Query<Query>) -> HttpResponse {
-    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("<none>").to_owned();
-    state.request_ids.lock().unwrap().push(id);
-    let mode = state.mode.load(Ordering::SeqCst);
-    if mode == Mode::Unavailable as u8 {
-        return HttpResponse::ServiceUnavailable()
-            .json(json!({"_status": "ERR", "_error": {"code": 503, "message": "stand-in switched off"}}));
-    }
-    let body = match state.kind {
-        Kind::Search => search(&state.posts, &query).await,
-        Kind::Recommend => recommend(&state.posts, &query).await,
+/// Eve's error envelope.
+fn error(status: u16, message: &str) -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+        .json(json!({"_status": "ERR", "_error": {"code": status, "message": message}}))
+}
+
+async fn stand_in(
+    state: web::Data<State>,
+    req: HttpRequest,
+    body: web::Bytes,
+    proxy: web::Data<awc::Client>,
+) -> HttpResponse {
+    let query = web::Query::<Query>::from_query(req.query_string()).map(web::Query::into_inner);
+    let Ok(query) = query else {
+        return error(400, "bad query");
+    };
+    let body = match &state.kind {
+        Kind::Search if req.path() == "/v1/search" => search(&state.posts, &query).await,
+        Kind::Recommend if req.path() == "/v2/recommendations" => recommend(&state.posts, &query).await,
+        Kind::Likes | Kind::Shares | Kind::Hide => return from_memory(&state, &req, &query, &body),
+        Kind::Proxy(target) => return forward(&proxy, target, &req, body).await,
+        _ => return error(404, "no such path"),
     };
     let Ok(body) = body else {
-        return HttpResponse::BadRequest().json(json!({"_status": "ERR", "_error": {"code": 400, "message": "bad"}}));
+        return error(400, "bad");
     };
-    if mode == Mode::SlowBody as u8 {
+    if state.mode.load(Ordering::SeqCst) == Mode::SlowBody as u8 {
         let delay = TEST_SERVICE_TIMEOUT * 2;
         let bytes = web::Bytes::from(body.to_string());
         let late = futures::stream::once(async move {
@@ -298,6 +477,123 @@ async fn stand_in(state: web::Data<State>, req: HttpRequest, query: web::Query<Q
         return HttpResponse::Ok().content_type("application/json").streaming(late);
     }
     HttpResponse::Ok().json(body)
+}
+
+/// The proxy: the same call to `target`, its answer back.
+async fn forward(client: &awc::Client, target: &str, req: &HttpRequest, body: web::Bytes) -> HttpResponse {
+    let mut request = client.request(req.method().clone(), format!("{target}{}", req.uri()));
+    for name in ["content-type", "if-match", "x-request-id", "accept", "idempotency-key"] {
+        if let Some(value) = req.headers().get(name) {
+            request = request.insert_header((name, value.clone()));
+        }
+    }
+    let Ok(mut response) = request.send_body(body).await else {
+        return error(502, "the proxied service did not answer");
+    };
+    let Ok(bytes) = response.body().limit(16 << 20).await else {
+        return error(502, "the proxied service's body was lost");
+    };
+    let mut answer = HttpResponse::build(response.status());
+    for name in ["content-type", "etag", "location"] {
+        if let Some(value) = response.headers().get(name) {
+            answer.insert_header((name, value.clone()));
+        }
+    }
+    answer.body(bytes)
+}
+
+/// likes, shares and hide, as their briefs specify, from memory.
+fn from_memory(state: &State, req: &HttpRequest, query: &Query, body: &[u8]) -> HttpResponse {
+    let segments: Vec<&str> = req.path().trim_start_matches('/').split('/').collect();
+    let method = req.method().as_str();
+    let mut memory = state.memory.lock().unwrap();
+    match (&state.kind, method, segments.as_slice()) {
+        (Kind::Likes, "GET", ["v1", "likes"]) => {
+            let ids: Vec<&str> = query.post_ids.as_deref().unwrap_or_default().split(',').collect();
+            if ids.len() > 100 || ids.iter().any(|id| id.is_empty()) {
+                return error(400, "1 to 100 post ids");
+            }
+            let items: Vec<Value> = ids
+                .iter()
+                .map(|id| {
+                    let likers = memory.likes.get(*id);
+                    let liked = query.user.as_ref().is_some_and(|u| likers.is_some_and(|l| l.contains(u)));
+                    json!({ "post_id": id, "count": likers.map_or(0, BTreeSet::len), "liked": liked })
+                })
+                .collect();
+            HttpResponse::Ok().json(json!({ "_items": items }))
+        }
+        (Kind::Likes, "PUT", ["v1", "likes", post, user]) => {
+            if memory.likes.entry(post.to_string()).or_default().insert(user.to_string()) {
+                HttpResponse::Created().json(json!({ "post_id": post, "user": user }))
+            } else {
+                HttpResponse::Ok().json(json!({ "post_id": post, "user": user }))
+            }
+        }
+        (Kind::Likes, "DELETE", ["v1", "likes", post, user]) => {
+            match memory.likes.get_mut(*post).map(|likers| likers.remove(*user)) {
+                Some(true) => HttpResponse::NoContent().finish(),
+                _ => error(404, "no such like"),
+            }
+        }
+        (Kind::Hide, "GET", ["v1", "hidden", user]) => {
+            let ids = memory.hidden.get(*user).cloned().unwrap_or_default();
+            HttpResponse::Ok().json(json!({ "user": user, "post_ids": ids }))
+        }
+        (Kind::Hide, "PUT", ["v1", "hidden", user, post]) => {
+            let hidden = memory.hidden.entry(user.to_string()).or_default();
+            if hidden.iter().any(|p| p == post) {
+                HttpResponse::Ok().json(json!({ "user": user, "post_id": post }))
+            } else {
+                hidden.push(post.to_string());
+                HttpResponse::Created().json(json!({ "user": user, "post_id": post }))
+            }
+        }
+        (Kind::Hide, "DELETE", ["v1", "hidden", user, post]) => {
+            let hidden = memory.hidden.entry(user.to_string()).or_default();
+            let before = hidden.len();
+            hidden.retain(|p| p != post);
+            if hidden.len() < before {
+                HttpResponse::NoContent().finish()
+            } else {
+                error(404, "not hidden")
+            }
+        }
+        (Kind::Shares, "POST", ["v1", "shares"]) => {
+            let Ok(share) = serde_json::from_slice::<Value>(body) else {
+                return error(400, "not JSON");
+            };
+            let (Some(post), Some(user)) = (share["post_id"].as_str(), share["user"].as_str()) else {
+                return error(422, "post_id and user");
+            };
+            let key = (post.to_owned(), user.to_owned());
+            if let Some(code) = memory.codes.get(&key) {
+                return HttpResponse::Ok().json(json!({ "code": code, "url": format!("/s/{code}") }));
+            }
+            let code = format!("c{}", memory.links.len() + 1);
+            memory.codes.insert(key, code.clone());
+            memory.links.insert(code.clone(), (post.to_owned(), 0));
+            HttpResponse::Created().json(json!({ "code": code, "url": format!("/s/{code}") }))
+        }
+        (Kind::Shares, "POST", ["v1", "shares", "visits", code]) => match memory.links.get_mut(*code) {
+            Some((post, visits)) => {
+                *visits += 1;
+                HttpResponse::Ok().json(json!({ "post_id": post, "visits": visits }))
+            }
+            None => error(404, "no such code"),
+        },
+        (Kind::Shares, "GET", ["v1", "shares", post]) => {
+            let count = memory.codes.keys().filter(|(p, _)| p == post).count();
+            if count == 0 {
+                // Never shared: this stand-in answers 404 (the web front
+                // takes it as zero, whichever way shares answers).
+                return error(404, "never shared");
+            }
+            let visits: i64 = memory.links.values().filter(|(p, _)| p == post).map(|(_, v)| v).sum();
+            HttpResponse::Ok().json(json!({ "count": count, "visits": visits }))
+        }
+        _ => error(404, "no such path"),
+    }
 }
 
 /// A post as both contracts list it (Eve JSON: hex id, RFC 1123 date).
@@ -454,6 +750,12 @@ impl TestApp {
             .await
             .expect("the request is sent");
         self.read(response).await
+    }
+
+    /// Submits `fields` (from [`Page::form`]) to `path`, with the cookies.
+    pub async fn submit(&self, path: &str, fields: &[(String, String)]) -> Page {
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post_form(path, &form).await
     }
 
     /// Logs in through the form, as a browser would.

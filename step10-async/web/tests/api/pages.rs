@@ -61,6 +61,9 @@ async fn readiness_needs_the_database_and_posts_and_reports_the_rest() {
     assert_eq!(json["checks"]["database"]["status"], "up", "{json}");
     assert_eq!(json["checks"]["posts"]["status"], "up", "{json}");
     assert_eq!(json["checks"]["search"]["reachable"], true, "{json}");
+    for service in ["likes", "shares", "hide"] {
+        assert_eq!(json["checks"][service]["reachable"], true, "{json}");
+    }
     // Its own database only.
     assert_eq!(json["databases"], serde_json::json!([app.settings.mongodb_db]), "{json}");
     // step 08's /health is gone.
@@ -82,6 +85,17 @@ async fn readiness_fails_without_posts_but_not_without_search() {
     assert_eq!(json["checks"]["search"]["reachable"], false, "{json}");
     let only_search = spawn_app_with(|s| s.search_url = vec![dead_url()]).await;
     only_search.get("/health/ready").await.assert_status(200);
+    // Nor without likes, shares and hide: the pages degrade without them.
+    let counts = spawn_app_with(|s| {
+        s.likes_url = vec![dead_url()];
+        s.shares_url = vec![dead_url()];
+        s.hide_url = vec![dead_url()];
+    })
+    .await;
+    let page = counts.get("/health/ready").await;
+    page.assert_status(200);
+    let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(json["checks"]["hide"]["reachable"], false, "{json}");
 }
 
 #[actix_web::test]

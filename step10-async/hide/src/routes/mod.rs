@@ -1,0 +1,26 @@
+//! The service's routes, one module per feature.
+//!
+//! - [`hidden`]: `PUT`, `DELETE /v1/hidden/{user}/{post_id}`,
+//!   `GET /v1/hidden/{user}`.
+//! - [`health`]: `GET /health/ready` (`/health/live` is the kit's).
+//! - `GET /openapi.json`: [`crate::openapi`].
+
+pub mod health;
+pub mod hidden;
+
+use actix_web::{middleware::from_fn, web};
+
+/// Mounts the service's routes (the per-worker data is added by
+/// [`crate::Application::build`]).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/v1/hidden/{user}/{post_id}")
+            // A retried write with its `Idempotency-Key` gets the first answer.
+            .wrap(from_fn(kit::idempotency::middleware))
+            .route(web::put().to(hidden::hide))
+            .route(web::delete().to(hidden::unhide)),
+    )
+    .service(web::resource("/v1/hidden/{user}").route(web::get().to(hidden::list)))
+    .service(web::resource("/health/ready").route(web::get().to(health::ready)))
+    .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
+}

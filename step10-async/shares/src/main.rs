@@ -1,0 +1,11 @@
+//! The `step10-shares` binary: start logging, read the settings, serve.
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    kit::init_logging();
+    let settings = step10_shares::settings::Settings::from_env()?;
+    let app = step10_shares::Application::build(settings).await?;
+    log::info!("step10-shares listening on http://{}", app.address());
+    app.run_until_stopped().await?;
+    Ok(())
+}
