@@ -24,6 +24,9 @@
 //!   [`RETRY_JITTER_MAX`] (jitter: the callers that saw the same failure
 //!   at the same moment do not all retry at the same moment); a write is
 //!   never sent twice.
+//! - **Bodies**: JSON ([`Upstream::call`]) or raw bytes with their content
+//!   type ([`Upstream::call_raw`]: an uploaded file passed on as it came),
+//!   under the same rules.
 
 use std::{
     collections::HashMap,
@@ -283,6 +286,17 @@ pub struct Upstream {
     timeout: Duration,
 }
 
+/// What one call sends as its body.
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    /// No body.
+    Empty,
+    /// A JSON value (`Content-Type: application/json`).
+    Json(&'a Value),
+    /// Bytes as they are, with their content type.
+    Raw(&'a Bytes, &'a str),
+}
+
 /// How one attempt failed.
 enum Failure {
     /// No connection was made: nothing was sent.
@@ -332,6 +346,35 @@ impl Upstream {
         method: Method,
         path: &str,
         body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, UpstreamError> {
+        self.send(ctx, method, path, body.map_or(Payload::Empty, Payload::Json), headers).await
+    }
+
+    /// [`call_with_headers`](Self::call_with_headers) with a body of raw
+    /// bytes sent as `content_type` (a file passed on as it was uploaded),
+    /// under the same timeout, round robin and retry rules: a `POST` is
+    /// sent to another instance only when the connection was refused
+    /// (nothing was sent).
+    pub async fn call_raw(
+        &self,
+        ctx: &Ctx,
+        method: Method,
+        path: &str,
+        body: &Bytes,
+        content_type: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, UpstreamError> {
+        self.send(ctx, method, path, Payload::Raw(body, content_type), headers).await
+    }
+
+    /// One call, to one instance after another as the module explains.
+    async fn send(
+        &self,
+        ctx: &Ctx,
+        method: Method,
+        path: &str,
+        body: Payload<'_>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, UpstreamError> {
         let service = self.instances.name;
@@ -387,7 +430,7 @@ impl Upstream {
         ctx: &Ctx,
         method: Method,
         url: &str,
-        body: Option<&Value>,
+        body: Payload<'_>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, Failure> {
         let mut request = self.http.request(method, url).insert_header((request_id::HEADER, ctx.request_id.as_str()));
@@ -397,8 +440,11 @@ impl Upstream {
         // ANCHOR: whole_call
         let whole = async {
             let sent = match body {
-                Some(body) => request.send_json(body).await,
-                None => request.send().await,
+                Payload::Json(body) => request.send_json(body).await,
+                Payload::Raw(bytes, content_type) => {
+                    request.insert_header(("content-type", content_type)).send_body(bytes.clone()).await
+                }
+                Payload::Empty => request.send().await,
             };
             let mut response = sent.map_err(|e| match e {
                 awc::error::SendRequestError::Connect(awc::error::ConnectError::Timeout)

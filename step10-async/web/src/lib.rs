@@ -20,6 +20,8 @@
 //! - [`services`]: the clients of posts, search, recommend, tags, likes,
 //!   shares and hide (one per worker), and the per-request
 //!   [`services::Services`] extractor with the page's deadline.
+//! - [`jobs`]: the client of the jobs service (submit an import, follow a
+//!   job through its 303 to the result, cancel), one per worker.
 //! - [`settings`]: the typed configuration, read from environment variables.
 //! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
 //!   binds the listener, wires middleware and routes.
@@ -34,7 +36,8 @@
 //! - [`error`]: the crate's one error type and the error pages.
 //! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
 //! - [`routes`]: one module per feature (pages, search, posts, tags, the
-//!   like/share/hide forms and share links, login, readiness).
+//!   like/share/hide forms and share links, login, the import and job
+//!   pages, readiness).
 //! - [`views`]: what the templates see: the post view model, the page
 //!   context, and the timed render.
 
@@ -42,6 +45,7 @@ pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod flash;
+pub mod jobs;
 pub mod openapi;
 pub mod reactions;
 pub mod routes;

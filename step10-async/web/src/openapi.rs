@@ -44,9 +44,14 @@ use crate::routes::{
 )]
 pub struct ApiDoc;
 
-/// The document as JSON.
+pub mod import;
+
+/// The document as JSON (the import and job pages merged in from
+/// [`import`]).
 pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(import::ImportApiDoc::openapi());
+    serde_json::to_value(doc).unwrap_or_default()
 }
 
 /// `GET /openapi.json`.

@@ -43,6 +43,17 @@ pub struct Settings {
     /// `PAGE_SIZE`: search results per page (default 20, at most 50: the
     /// API's page limit for posts).
     pub page_size: u32,
+    /// `JOBS_URL`: the jobs service's instances, where the import page
+    /// submits (default `http://127.0.0.1:5010`).
+    pub jobs_url: Vec<String>,
+    /// `JOBS_TIMEOUT_MS`: one call to jobs, sent and read whole (default
+    /// 30,000 ms, 100 to 600,000): jobs checks an uploaded file whole
+    /// before it answers 202, which for a 32 MiB file takes seconds.
+    pub jobs_timeout: Duration,
+    /// `IMPORT_MAX_BYTES`: the largest file the import page takes (default
+    /// 32 MiB, jobs' own `MAX_BODY_BYTES` default; 64 KiB to 256 MiB).
+    /// Larger uploads are refused with 413 as soon as they pass it.
+    pub import_max_bytes: usize,
     /// `POSTS_URL`: the posts service's instances, comma-separated
     /// (default `http://127.0.0.1:5002`).
     pub posts_url: Vec<String>,
@@ -145,6 +156,9 @@ impl Settings {
             cookie_secure,
             db_timeout: Duration::from_millis(number("DB_TIMEOUT_MS", 2_000, 100, 60_000)?),
             page_size: number("PAGE_SIZE", 20, 1, 50)? as u32,
+            jobs_url: env.urls("JOBS_URL", "http://127.0.0.1:5010")?,
+            jobs_timeout: env.millis("JOBS_TIMEOUT_MS", 30_000, 100, 600_000)?,
+            import_max_bytes: number("IMPORT_MAX_BYTES", 32 << 20, 64 << 10, 256 << 20)? as usize,
             posts_url: env.urls("POSTS_URL", "http://127.0.0.1:5002")?,
             search_url: env.urls("SEARCH_URL", "http://127.0.0.1:5003")?,
             recommend_url: env.urls("RECOMMEND_URL", "http://127.0.0.1:5004")?,
@@ -233,5 +247,18 @@ mod tests {
         assert_eq!(hides.hide_url, ["http://a:5009", "http://b:5009"]);
         let two = from(&[("SEARCH_URL", "http://a:5003,http://b:5003/")]).unwrap();
         assert_eq!(two.search_url, ["http://a:5003", "http://b:5003"]);
+    }
+
+    #[test]
+    fn the_import_settings_have_their_documented_defaults_and_bounds() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s.jobs_url, ["http://127.0.0.1:5010"]);
+        assert_eq!(s.jobs_timeout, Duration::from_secs(30));
+        assert_eq!(s.import_max_bytes, 32 * 1024 * 1024);
+        assert!(from(&[("JOBS_URL", "jobs:5010")]).is_err());
+        assert!(from(&[("IMPORT_MAX_BYTES", "1024")]).is_err());
+        assert!(from(&[("JOBS_TIMEOUT_MS", "0")]).is_err());
+        let two = from(&[("JOBS_URL", "http://a:5010,http://b:5010")]).unwrap();
+        assert_eq!(two.jobs_url, ["http://a:5010", "http://b:5010"]);
     }
 }

@@ -135,6 +135,7 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
     // The instances of every service, once: the round robin and what the
     // workers learnt about dead instances are shared.
     let directory = Directory::new(&settings);
+    let jobs = crate::jobs::JobsDirectory::new(&settings);
     let settings = web::Data::new(settings);
     let document = web::Data::new(crate::openapi::document());
     // Only this site: a browser reaches no service but the web front.
@@ -143,10 +144,12 @@ fn run(listener: TcpListener, db: Db, settings: Settings) -> anyhow::Result<Serv
     let server = HttpServer::new(move || {
         // One client per service per worker: awc clients are not `Send`.
         let clients = web::Data::new(directory.clients());
+        let jobs_client = web::Data::new(jobs.client());
         App::new()
             .app_data(tera.clone())
             .app_data(db.clone())
             .app_data(clients)
+            .app_data(jobs_client)
             .app_data(settings.clone())
             .app_data(document.clone())
             .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES))

@@ -1,6 +1,7 @@
 //! The service client against real HTTP servers on port 0: the whole call
 //! under one timeout (a slow body included), a refused instance skipped,
-//! the request id forwarded, redirects not followed, writes never sent twice.
+//! the request id forwarded, redirects not followed, writes never sent twice,
+//! raw bodies sent as they are with their content type.
 
 use std::{
     sync::{
@@ -22,7 +23,8 @@ struct Seen {
 }
 
 /// A stand-in service on port 0: `/ok` answers JSON, `/slow-body` sends its
-/// head at once and its body after 3 s, `/redirect` answers 303, `/busy` 503.
+/// head at once and its body after 3 s, `/redirect` answers 303, `/busy` 503,
+/// `POST /echo` answers the content type and body it got.
 fn stand_in() -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let data = web::Data::from(seen.clone());
@@ -51,6 +53,17 @@ fn stand_in() -> (String, Arc<Seen>) {
             .route(
                 "/redirect",
                 web::get().to(|| async { HttpResponse::SeeOther().insert_header(("location", "/ok")).finish() }),
+            )
+            .route(
+                "/echo",
+                web::post().to(|req: HttpRequest, body: web::Bytes, seen: web::Data<Seen>| async move {
+                    seen.calls.fetch_add(1, Ordering::SeqCst);
+                    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok());
+                    HttpResponse::Ok().json(serde_json::json!({
+                        "content_type": content_type,
+                        "body": String::from_utf8_lossy(&body),
+                    }))
+                }),
             )
             .route(
                 "/busy",
@@ -132,4 +145,34 @@ async fn redirects_are_answers_and_a_busy_write_is_not_resent() {
     let result = client.call(&ctx("x"), Method::GET, "/busy", None).await;
     assert!(matches!(result, Err(UpstreamError::Unavailable { .. })), "{result:?}");
     assert_eq!(seen.calls.load(Ordering::SeqCst) + seen_other.calls.load(Ordering::SeqCst), 3);
+}
+
+#[actix_web::test]
+async fn a_raw_body_goes_as_it_is_with_its_content_type_and_is_not_resent() {
+    let (closed, (url, seen)) = (closed_port(), stand_in());
+    // The refused instance first: a raw POST moves on from it (nothing was sent).
+    let client = Upstream::new(Instances::new("jobs", vec![closed, url.clone()]), Duration::from_secs(2));
+    let body = web::Bytes::from_static(b"{\"title\": \"a\"}\n{\"title\": \"b\"}\n");
+    for _ in 0..2 {
+        let reply = client
+            .call_raw(&ctx("raw-1"), Method::POST, "/echo", &body, "application/x-ndjson", &[("idempotency-key", "k")])
+            .await
+            .expect("the live instance answers");
+        assert_eq!(reply.status, 200);
+        let echoed: serde_json::Value = reply.json().unwrap();
+        assert_eq!(echoed["content_type"], "application/x-ndjson");
+        assert_eq!(echoed["body"], "{\"title\": \"a\"}\n{\"title\": \"b\"}\n");
+    }
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 2);
+    // A raw POST answered 503 is an answer: not sent to the other instance.
+    let (other, seen_other) = stand_in();
+    let client = Upstream::new(Instances::new("jobs", vec![url, other]), Duration::from_secs(2));
+    let before = seen.calls.load(Ordering::SeqCst);
+    let reply = client.call_raw(&ctx("raw-2"), Method::POST, "/busy", &body, "application/xml", &[]).await.unwrap();
+    assert_eq!(reply.status, 503);
+    assert_eq!(seen.calls.load(Ordering::SeqCst) - before + seen_other.calls.load(Ordering::SeqCst), 1);
+    // No instance at all: unavailable, never a panic.
+    let client = Upstream::new(Instances::new("jobs", vec![closed_port()]), Duration::from_secs(2));
+    let result = client.call_raw(&ctx("raw-3"), Method::POST, "/echo", &body, "application/json", &[]).await;
+    assert!(matches!(result, Err(UpstreamError::Unavailable { .. })), "{result:?}");
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod demo;
 mod health;
 pub mod home;
+pub mod import;
 pub mod posts;
 pub mod search;
 
@@ -37,7 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(one("/s/{code}", web::get().to(actions::share_link)))
         .service(web::resource("/login").route(web::get().to(auth::login_form)).route(web::post().to(auth::login)))
         .service(one("/logout", web::post().to(auth::logout)))
-        .service(one("/me", web::get().to(auth::me)));
+        .service(one("/me", web::get().to(auth::me)))
+        .service(web::resource("/import").route(web::get().to(import::form)).route(web::post().to(import::submit)))
+        .service(one("/jobs/{id}", web::get().to(import::show)))
+        .service(one("/jobs/{id}/cancel", web::post().to(import::cancel)));
 }
 
 /// `GET /static/style.css`: the one stylesheet, compiled into the binary.

@@ -834,3 +834,19 @@ pub fn post(title: &str, score: i64, ups: i64, downs: i64, num_comments: i64) ->
         "source": "reddit",
     }
 }
+
+impl TestApp {
+    /// `POST path` with a body of the caller's making (a multipart form),
+    /// with the cookies.
+    pub async fn post_body(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("content-type", content_type))
+            .send_body(body)
+            .await
+            .expect("the request is sent");
+        self.read(response).await
+    }
+}

@@ -11,6 +11,7 @@ mod client;
 mod demo;
 mod fanout;
 mod helpers;
+mod import;
 mod pages;
 mod posts;
 mod reactions;
