@@ -90,7 +90,7 @@ step09: data ## Serve step09-services: six programs, the pages at :5000 (SCALE=2
 
 STEP10_BINS := $(foreach s,posts search recommend tags sync likes shares hide jobs web,--bin step10-$(s))
 
-step10: data ## Serve step10-async (in progress: step 9's programs, renamed), the pages at :5000 (SCALE as for step09)
+step10: data ## Serve step10-async: ten programs, the pages at :5000 (SCALE as for step09)
 	@test "$(SCALE)" -ge 1 -a "$(SCALE)" -le 9 2>/dev/null || { echo "SCALE must be a number from 1 to 9"; exit 2; }
 	$(CARGO) build --profile $(CARGO_PROFILE) $(STEP10_BINS)
 	@echo "step10: the pages at http://127.0.0.1:5000$(if $(filter-out 1,$(SCALE)), (and :5100 … for the other web instances)); search at $(STEP09_SEARCH_URL) (Ctrl-C stops all)"

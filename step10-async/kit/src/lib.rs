@@ -23,6 +23,9 @@
 //!   middleware and its store in the service's database).
 //! - [`latency`]: `SIMULATED_LATENCY_MS`, the teaching delay (mongo-rest's,
 //!   so that posts and tags share it).
+//! - [`txn`]: transactions that keep a counter in step with what it
+//!   counts (retries with jitter, commit, per-key turns): likes and shares.
+//! - [`validate`]: what a post id and a user name may be.
 //! - [`upstream`]: the client of another service (round robin across its
 //!   instances, one timeout over the whole call, request id forwarded).
 //! - [`timing`]: the durations of a request's calls, for `Server-Timing`.
@@ -38,7 +41,9 @@ pub mod server;
 pub mod settings;
 pub mod sync;
 pub mod timing;
+pub mod txn;
 pub mod upstream;
+pub mod validate;
 
 pub use mongo_rest::latency;
 pub use mongo_rest::request_id::{self, RequestId};

@@ -25,45 +25,20 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use kit::{idempotency::is_duplicate_key, mongo::Mongo};
+use kit::{
+    idempotency::is_duplicate_key,
+    mongo::Mongo,
+    txn::{self, commit, Stripes},
+};
 use mongodb::{
     bson::{doc, Bson, DateTime, Document},
-    error::{TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT},
+    error::TRANSIENT_TRANSACTION_ERROR,
     options::{IndexOptions, ReturnDocument},
     ClientSession, Collection, IndexModel,
 };
-use rand::Rng;
 
 use crate::error::LikesError;
 
-/// How many times a conflicting transaction is run before giving up (503).
-pub const MAX_ATTEMPTS: u32 = 100;
-/// The longest pause between two attempts (each pause is random, up to
-/// twice the one before, from 1 ms to this).
-pub const MAX_PAUSE: Duration = Duration::from_millis(100);
-/// How many locks the posts share in [`Stripes`].
-pub const STRIPES: usize = 64;
-
-/// A fixed set of async locks, one chosen per key by its hash: writers of
-/// one key take turns, writers of different keys rarely wait for each
-/// other, and the memory is bounded whatever the number of keys.
-pub struct Stripes(Vec<futures::lock::Mutex<()>>);
-
-impl Default for Stripes {
-    fn default() -> Self {
-        Self((0..STRIPES).map(|_| futures::lock::Mutex::new(())).collect())
-    }
-}
-
-impl Stripes {
-    /// Waits for `key`'s turn; the turn ends when the guard is dropped.
-    pub async fn lock(&self, key: &str) -> futures::lock::MutexGuard<'_, ()> {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut hasher);
-        self.0[(hasher.finish() % STRIPES as u64) as usize].lock().await
-    }
-}
 /// The most post ids `GET /v1/likes?post_ids=` takes in one call.
 pub const MAX_POST_IDS: usize = 100;
 /// The most post ids `GET /v1/liked/{user}` answers with (the newest).
@@ -118,39 +93,17 @@ fn retryable(e: &mongodb::error::Error) -> bool {
     e.contains_label(TRANSIENT_TRANSACTION_ERROR) || is_duplicate_key(e)
 }
 
-/// Commits, retrying while the outcome is unknown (the commit is idempotent).
-async fn commit(session: &mut ClientSession) -> mongodb::error::Result<()> {
-    let mut attempts = 0;
-    loop {
-        match session.commit_transaction().await {
-            Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) && attempts < 3 => attempts += 1,
-            other => return other,
-        }
-    }
-}
-
-/// Runs `attempt` (one transaction) until it succeeds or fails for good.
-async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, LikesError>
+/// Runs `attempt` (one transaction) with the kit's retries
+/// ([`kit::txn::with_retries`]): still conflicting at the end is a 503.
+async fn with_retries<T, F, Fut>(attempt: F) -> Result<T, LikesError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = mongodb::error::Result<T>>,
 {
-    let mut pause = Duration::from_millis(1);
-    for n in 1..=MAX_ATTEMPTS {
-        match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(e) if retryable(&e) && n < MAX_ATTEMPTS => {
-                // A random pause (full jitter) spreads the retries of many
-                // writers to one counter, so that they stop colliding.
-                let wait = rand::rng().random_range(Duration::ZERO..=pause);
-                actix_web::rt::time::sleep(wait).await;
-                pause = (pause * 2).min(MAX_PAUSE);
-            }
-            Err(e) if retryable(&e) => return Err(LikesError::Contended(e)),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    unreachable!("the last attempt returns")
+    txn::with_retries(retryable, attempt).await.map_err(|e| match e {
+        txn::Failed::Contended(e) => LikesError::Contended(e),
+        txn::Failed::Other(e) => e.into(),
+    })
 }
 
 impl Store {

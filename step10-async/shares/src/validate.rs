@@ -1,65 +1,17 @@
-//! What a post id and a user name may be.
-//!
-//! - A post id is the posts service's: an ObjectId, 24 hex digits. Upper
-//!   case is accepted and stored in lower case (as the posts API writes
-//!   them), so `ABC…` and `abc…` are one post.
-//! - A user name is the web front's (`step10-web`'s `validate_username`):
-//!   1 to [`MAX_USER_CHARS`] characters, letters, digits, `-` and `_`
-//!   (letters and digits of any script, as the front allows).
-//!
-//! Anything else is a 400 naming the rule.
+//! What a post id and a user name may be: the kit's rules
+//! ([`kit::validate`], shared with the other services that take them),
+//! answered as this service's 400.
 
 use crate::error::SharesError;
 
-/// The longest user name, in characters (the web front's limit).
-pub const MAX_USER_CHARS: usize = 32;
+pub use kit::validate::MAX_USER_CHARS;
 
 /// The post id in lower case, or a 400.
 pub fn post_id(id: &str) -> Result<String, SharesError> {
-    if id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(id.to_ascii_lowercase())
-    } else {
-        Err(SharesError::BadRequest(format!("invalid post id {:?}: expected 24 hex digits", truncate(id))))
-    }
+    kit::validate::post_id(id).map_err(SharesError::BadRequest)
 }
 
 /// The user name, or a 400.
 pub fn user(name: &str) -> Result<String, SharesError> {
-    let chars = name.chars().count();
-    if (1..=MAX_USER_CHARS).contains(&chars) && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-        Ok(name.to_owned())
-    } else {
-        Err(SharesError::BadRequest(format!(
-            "invalid user {:?}: expected 1 to {MAX_USER_CHARS} letters, digits, - or _",
-            truncate(name)
-        )))
-    }
-}
-
-/// At most 40 characters of a bad value, for the message.
-fn truncate(text: &str) -> String {
-    text.chars().take(40).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn post_ids_are_24_hex_digits() {
-        assert_eq!(post_id("5160a0b1e0d1e01c3f00000A").unwrap(), "5160a0b1e0d1e01c3f00000a");
-        for bad in ["", "5160a0b1e0d1e01c3f00000", "5160a0b1e0d1e01c3f00000g", "5160a0b1e0d1e01c3f0000000"] {
-            assert!(post_id(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn user_names_follow_the_web_front() {
-        for good in ["alice", "bob_01", "x-y", "zoë", &"a".repeat(32)] {
-            assert!(user(good).is_ok(), "{good}");
-        }
-        for bad in ["", "a b", "<b>", "a/b", &"a".repeat(33)] {
-            assert!(user(bad).is_err(), "{bad}");
-        }
-    }
+    kit::validate::user(name).map_err(SharesError::BadRequest)
 }

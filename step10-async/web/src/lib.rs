@@ -36,8 +36,8 @@
 //! - [`error`]: the crate's one error type and the error pages.
 //! - [`openapi`]: `GET /openapi.json`, generated with `utoipa`.
 //! - [`routes`]: one module per feature (pages, search, posts, tags, the
-//!   like/share/hide forms and share links, the import and job pages,
-//!   login, readiness).
+//!   like/share/hide forms and share links, login, the import and job
+//!   pages, readiness).
 //! - [`views`]: what the templates see: the post view model, the page
 //!   context, and the timed render.
 

@@ -15,9 +15,9 @@ use crate::{
     store::{Outcome, Store},
 };
 
-/// The longest user name, in characters (the web front's
+/// The longest user name, in characters (the kit's rule, the web front's
 /// `MAX_USERNAME_CHARS`).
-pub const MAX_USER_CHARS: usize = 32;
+pub use kit::validate::MAX_USER_CHARS;
 
 /// A user's hidden posts.
 #[derive(Serialize, ToSchema)]
@@ -39,15 +39,10 @@ pub struct HiddenPost {
     pub hidden: bool,
 }
 
-/// Checks a user name: 1 to [`MAX_USER_CHARS`] letters, digits, `-` or `_`.
+/// Checks a user name: 1 to [`MAX_USER_CHARS`] letters, digits, `-` or `_`
+/// (the kit's rule, shared with likes and shares).
 pub fn check_user(user: &str) -> Result<(), HideError> {
-    let chars = user.chars().count();
-    if chars == 0 || chars > MAX_USER_CHARS || !user.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-        return Err(HideError::BadInput(format!(
-            "invalid user {user:?}: 1 to {MAX_USER_CHARS} letters, digits, - or _"
-        )));
-    }
-    Ok(())
+    kit::validate::user(user).map(|_| ()).map_err(HideError::BadInput)
 }
 
 /// Parses a post id: 24 hex digits.
