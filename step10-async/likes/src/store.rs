@@ -34,7 +34,7 @@ use mongodb::{
     bson::{doc, Bson, DateTime, Document},
     error::TRANSIENT_TRANSACTION_ERROR,
     options::{IndexOptions, ReturnDocument},
-    ClientSession, Collection, IndexModel,
+    Collection, IndexModel,
 };
 
 use crate::error::LikesError;

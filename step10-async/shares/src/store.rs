@@ -35,7 +35,7 @@ use mongodb::{
     bson::{doc, Bson, DateTime, Document},
     error::TRANSIENT_TRANSACTION_ERROR,
     options::{IndexOptions, ReturnDocument},
-    ClientSession, Collection, IndexModel,
+    Collection, IndexModel,
 };
 use rand::{distr::Alphanumeric, Rng};
 
