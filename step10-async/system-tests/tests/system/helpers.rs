@@ -1,8 +1,11 @@
-//! Starts step 9 in the test process: posts, tags, search, recommend,
-//! sync and web, each on port 0 with a fresh database of its own (dropped
-//! when the [`System`] is), wired to each other by their `*_URL` settings.
+//! Starts step 10 in the test process: posts, tags, search, recommend,
+//! sync, likes, shares, hide, jobs and web, each on port 0 with a fresh
+//! database of its own (dropped when the [`System`] is), wired to each
+//! other by their `*_URL` settings; and [`Browser`], a client of the web
+//! front that keeps its cookies and submits its forms.
 
 use std::{
+    cell::RefCell,
     collections::HashMap,
     time::{Duration, Instant},
 };
@@ -29,8 +32,19 @@ pub struct System {
     pub recommend: TestApi,
     /// The sync service (no database: its `db` is unused).
     pub sync: TestApi,
-    /// The web front.
+    /// The likes service.
+    pub likes: TestApi,
+    /// The shares service.
+    pub shares: TestApi,
+    /// The hide service.
+    pub hide: TestApi,
+    /// The jobs service (its workers poll every 50 ms).
+    pub jobs: TestApi,
+    /// The web front, wired to every service above.
     pub web: TestApi,
+    /// The settings the web front was started with (its `*_URL`s), for
+    /// [`System::another_web`].
+    web_settings: Vec<(&'static str, String)>,
 }
 
 /// A lookup over `pairs`, falling back to `fallback` (a service's defaults).
@@ -52,11 +66,11 @@ fn local(port: u16) -> String {
 }
 
 impl System {
-    /// Starts the six services, the targets before sync and web.
+    /// Starts the ten services, the targets before sync and web.
     pub async fn start() -> Self {
         let _ = env_logger::builder().is_test(true).try_init();
         let run = uuid::Uuid::new_v4().simple().to_string();
-        let db = |service: &str| format!("test_s9_{run}_{service}");
+        let db = |service: &str| format!("test_s10_{run}_{service}");
         let uri = mongodb_uri();
         let base =
             |service: &str| vec![("PORT", "0".to_string()), ("MONGODB_URI", uri.clone()), ("MONGODB_DB", db(service))];
@@ -95,17 +109,49 @@ impl System {
         let sync_url = local(sync.port());
         actix_web::rt::spawn(sync.run_until_stopped());
 
-        let mut pairs = base("web");
+        let settings = likes::settings::Settings::read(&Env(lookup(base("likes"), no_defaults))).unwrap();
+        let likes = likes::Application::build(settings).await.expect("likes builds");
+        let likes_url = local(likes.port());
+        actix_web::rt::spawn(likes.run_until_stopped());
+
+        let mut pairs = base("shares");
+        pairs.push(("POSTS_URL", posts_url.clone()));
+        let settings = shares::settings::Settings::read(&Env(lookup(pairs, no_defaults))).unwrap();
+        let shares = shares::Application::build(settings).await.expect("shares builds");
+        let shares_url = local(shares.port());
+        actix_web::rt::spawn(shares.run_until_stopped());
+
+        let settings = hide::settings::Settings::read(&Env(lookup(base("hide"), no_defaults))).unwrap();
+        let hide = hide::Application::build(settings).await.expect("hide builds");
+        let hide_url = local(hide.port());
+        actix_web::rt::spawn(hide.run_until_stopped());
+
+        let mut pairs = base("jobs");
         pairs.extend([
+            ("POSTS_URL", posts_url.clone()),
+            ("TAGS_URL", tags_url.clone()),
+            ("JOBS_POLL_MS", "50".into()),
+            ("JOBS_RETRY_DELAY_MS", "100".into()),
+        ]);
+        let settings = jobs::settings::Settings::read(&Env(lookup(pairs, no_defaults))).unwrap();
+        let jobs = jobs::Application::build(settings).await.expect("jobs builds");
+        let jobs_url = local(jobs.port());
+        actix_web::rt::spawn(jobs.run_until_stopped());
+
+        let mut web_settings = base("web");
+        web_settings.extend([
             ("POSTS_URL", posts_url.clone()),
             ("SEARCH_URL", search_url.clone()),
             ("RECOMMEND_URL", recommend_url.clone()),
             ("TAGS_URL", tags_url.clone()),
+            ("LIKES_URL", likes_url.clone()),
+            ("SHARES_URL", shares_url.clone()),
+            ("HIDE_URL", hide_url.clone()),
+            // Read once the web front has a job page (an unknown name is
+            // ignored until then).
+            ("JOBS_URL", jobs_url.clone()),
         ]);
-        let settings = web::settings::Settings::from_lookup(lookup(pairs, no_defaults)).unwrap();
-        let web = web::startup::Application::build(settings).await.expect("web builds");
-        let web_url = local(web.port());
-        actix_web::rt::spawn(web.run_until_stopped());
+        let web_url = start_web(web_settings.clone()).await;
 
         Self {
             posts: TestApi::new(posts_url, &db("posts"), true).await,
@@ -113,8 +159,23 @@ impl System {
             search: TestApi::new(search_url, &db("search"), true).await,
             recommend: TestApi::new(recommend_url, &db("recommend"), true).await,
             sync: TestApi::new(sync_url, &db("sync"), false).await,
+            likes: TestApi::new(likes_url, &db("likes"), true).await,
+            shares: TestApi::new(shares_url, &db("shares"), true).await,
+            hide: TestApi::new(hide_url, &db("hide"), true).await,
+            jobs: TestApi::new(jobs_url, &db("jobs"), true).await,
             web: TestApi::new(web_url, &db("web"), true).await,
+            web_settings,
         }
+    }
+
+    /// A second web front on the same database (its users and sessions)
+    /// and services, but with the settings in `changed` (say, `LIKES_URL`
+    /// at [`dead_url`]); its address.
+    pub async fn another_web(&self, changed: &[(&'static str, String)]) -> String {
+        let mut settings = self.web_settings.clone();
+        settings.retain(|(name, _)| changed.iter().all(|(other, _)| other != name));
+        settings.extend(changed.iter().cloned());
+        start_web(settings).await
     }
 
     /// Waits until both targets have applied the posts' whole oplog: each
@@ -165,6 +226,23 @@ impl System {
     }
 }
 
+/// Starts a web front with `settings` (nothing else read); its address.
+async fn start_web(settings: Vec<(&'static str, String)>) -> String {
+    let settings = web::settings::Settings::from_lookup(lookup(settings, no_defaults)).unwrap();
+    let web = web::startup::Application::build(settings).await.expect("web builds");
+    let web_url = local(web.port());
+    actix_web::rt::spawn(web.run_until_stopped());
+    web_url
+}
+
+/// A base URL where nothing listens (a port bound, then released).
+pub fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    drop(listener);
+    local(port)
+}
+
 /// Polls `probe` every 50 ms until it returns true, at most `within`;
 /// returns how long it took.
 pub async fn eventually<F, Fut>(within: Duration, what: &str, mut probe: F) -> Duration
@@ -206,5 +284,139 @@ pub async fn page(url: &str) -> Html {
         status: response.status().as_u16(),
         headers: response.headers().clone(),
         text: String::from_utf8_lossy(&bytes).into(),
+    }
+}
+
+impl Html {
+    /// The `Location` header of a redirect.
+    pub fn location(&self) -> &str {
+        self.header("location")
+    }
+
+    /// The fields of the first form posting to `action`, as a browser
+    /// would send them (its inputs with a value), or `None` when the page
+    /// has no such form.
+    pub fn form(&self, action: &str) -> Option<Vec<(String, String)>> {
+        let start = self.text.find(&format!(r#"action="{action}""#))?;
+        let form = &self.text[start..];
+        let form = &form[..form.find("</form>").unwrap_or(form.len())];
+        let mut fields = Vec::new();
+        for input in form.split("<input").skip(1) {
+            let attr = |name: &str| {
+                let marker = format!(r#"{name}=""#);
+                input.find(&marker).map(|i| unescape(input[i + marker.len()..].split('"').next().unwrap_or_default()))
+            };
+            if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
+                fields.push((name, value));
+            }
+        }
+        Some(fields)
+    }
+
+    /// The CSRF token rendered into the page's forms.
+    pub fn csrf_token(&self) -> String {
+        let marker = r#"name="csrf_token" value=""#;
+        let start = self.text.find(marker).expect("the page has a csrf_token field") + marker.len();
+        self.text[start..].split('"').next().unwrap_or_default().to_owned()
+    }
+
+    /// The body with Tera's HTML escapes undone, as a browser shows it.
+    pub fn shown(&self) -> String {
+        unescape(&self.text)
+    }
+}
+
+/// Undoes the escapes Tera's HTML escaping makes (`&#x2F;` is `/`).
+pub fn unescape(text: &str) -> String {
+    text.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A browser of one web front: its cookies kept (the session), redirects
+/// not followed (the tests look at them).
+pub struct Browser {
+    /// The web front's `http://127.0.0.1:<port>`.
+    pub address: String,
+    client: awc::Client,
+    cookies: RefCell<HashMap<String, String>>,
+}
+
+impl Browser {
+    /// A browser without cookies, of the web front at `address`.
+    pub fn new(address: &str) -> Self {
+        Self {
+            address: address.to_owned(),
+            client: awc::Client::builder().disable_redirects().timeout(Duration::from_secs(30)).finish(),
+            cookies: RefCell::default(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn read(
+        &self,
+        mut response: awc::ClientResponse<
+            impl futures::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+        >,
+    ) -> Html {
+        for value in response.headers().get_all("set-cookie") {
+            let raw = value.to_str().expect("an ASCII cookie");
+            let pair = raw.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if raw.to_ascii_lowercase().contains("max-age=0") || value.is_empty() {
+                self.cookies.borrow_mut().remove(name);
+            } else {
+                self.cookies.borrow_mut().insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let bytes = response.body().limit(4 << 20).await.expect("a body");
+        Html {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            text: String::from_utf8_lossy(&bytes).into(),
+        }
+    }
+
+    /// `GET path`, with the cookies.
+    pub async fn get(&self, path: &str) -> Html {
+        let request =
+            self.client.get(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        let response = request.send().await.expect("the page request is sent");
+        self.read(response).await
+    }
+
+    /// `POST path` with a urlencoded form, with the cookies.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Html {
+        let request =
+            self.client.post(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        let response = request.send_form(&form).await.expect("the form is sent");
+        self.read(response).await
+    }
+
+    /// Submits `fields` (from [`Html::form`]) to `path`.
+    pub async fn submit(&self, path: &str, fields: &[(String, String)]) -> Html {
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post_form(path, &form).await
+    }
+
+    /// Logs in as `username` through the login form; asserts the 303.
+    pub async fn login(&self, username: &str) {
+        let token = self.get("/login").await.csrf_token();
+        let answer = self.post_form("/login", &[("csrf_token", &token), ("username", username)]).await;
+        assert_eq!(answer.status, 303, "the login is refused:\n{}", answer.text);
+    }
+
+    /// Fetches `page`, then submits its form posting to `action` as it is
+    /// (a fresh form key each time); the answer.
+    pub async fn submit_form_on(&self, page: &str, action: &str) -> Html {
+        let shown = self.get(page).await;
+        let fields = shown.form(action).unwrap_or_else(|| panic!("no form to {action} on {page}:\n{}", shown.text));
+        self.submit(action, &fields).await
     }
 }

@@ -1,4 +1,4 @@
-//! Step 9 as a whole: every service in-process (see `helpers.rs`), one
+//! Step 10 as a whole: every service in-process (see `helpers.rs`), one
 //! module per property.
 
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
@@ -7,3 +7,4 @@ mod flow;
 mod fuzz;
 mod helpers;
 mod ownership;
+mod reactions;
