@@ -20,6 +20,8 @@
 //! - [`services`]: the clients of posts, search, recommend, tags, likes,
 //!   shares and hide (one per worker), and the per-request
 //!   [`services::Services`] extractor with the page's deadline.
+//! - [`fanout`]: `FANOUT`, how a page waits for a round's calls: at once
+//!   (the default) or one after another (the teaching switch).
 //! - [`settings`]: the typed configuration, read from environment variables.
 //! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
 //!   binds the listener, wires middleware and routes.
@@ -41,6 +43,7 @@
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod fanout;
 pub mod flash;
 pub mod openapi;
 pub mod reactions;
