@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # `make bench`: throughput and latency of step06-monolith, step08-rest (its
-# API and its web front) and step09-services (its web front and the
-# services behind it), the import rate of `datasets import`, step 9's sync
-# latency (a write in posts until search finds it) and the memory of every
-# step 9 process, on this machine and its database. Prints a table and
-# writes bench-report.md. Measures, never asserts.
+# API and its web front), step09-services (its web front and the services
+# behind it) and step10-async (the same pages, fanned out, with likes,
+# shares and hide), the import rate of `datasets import`, step 9's sync
+# latency (a write in posts until search finds it), the memory of every
+# step 9 and step 10 process, and step 10's own figures: the blocking vs
+# async demo, the logged-in home page with simulated latency (concurrent
+# against sequential fan-out) and a job import, on this machine and its
+# database. Prints a table and writes bench-report.md. Measures, never
+# asserts.
 #
 #   BENCH_SECONDS=15      duration of each wrk run
 #   BENCH_CONNECTIONS=32  concurrent connections
-#   BENCH_STEPS="step06 step08 step09"  which steps to measure
+#   BENCH_STEPS="step06 step08 step09 step10"  which steps to measure
 #   BENCH_SYNC_WRITES=100 writes timed from posts to search (step09)
 #   BENCH_IMPORT_POSTS=100000  posts generated and imported for the import rate (0 skips it)
-#   BENCH_PORT=5090       first of the ports the release builds listen on (5090-5098)
+#   BENCH_PORT=5090       ports of the release builds: step06 to step09 use
+#                         5090-5098, step10 the ten before it (5080-5089)
+#   BENCH_DEMO_CONNECTIONS=256  connections of step 10's blocking vs async demo
+#   BENCH_DEMO_MS=100     the demo's wait per request (its `ms`)
+#   BENCH_LATENCY_MS=100  step 10's SIMULATED_LATENCY_MS on tags, likes, shares,
+#                         hide and recommend for the fan-out comparison
+#   BENCH_JOB_POSTS=10000 posts step 10's jobs service generates and imports (0 skips it)
 #   BENCH_DB=bench        the one database the bench uses: its posts are emptied
 #                         before each import, so every run starts from the same data
 #
@@ -24,7 +34,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-STEPS=${BENCH_STEPS:-step06 step08 step09}
+STEPS=${BENCH_STEPS:-step06 step08 step09 step10}
 SYNC_WRITES=${BENCH_SYNC_WRITES:-100}
 IMPORT_POSTS=${BENCH_IMPORT_POSTS:-100000}
 PORT=${BENCH_PORT:-5090}
@@ -35,10 +45,20 @@ command -v wrk >/dev/null || { echo "bench: wrk is needed: apt-get install wrk (
 command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
 
 echo "bench: building release binaries"
-# One build for every program: one set of features, so nothing is built twice.
-${CARGO:-cargo} build -q --release -p step06-monolith -p step08-rest -p datasets \
-  -p step09-posts -p step09-search -p step09-recommend -p step09-tags -p step09-sync -p step09-web
-BIN=target/release
+# One build for the programs of the steps measured (one set of features,
+# so nothing is built twice).
+PACKAGES=(-p datasets)
+[[ " $STEPS " == *" step06 "* ]] && PACKAGES+=(-p step06-monolith)
+[[ " $STEPS " == *" step08 "* ]] && PACKAGES+=(-p step08-rest)
+SERVICES9=(posts search recommend tags sync web)
+SERVICES10=(web posts search recommend tags sync likes shares hide jobs) # in port order
+if [[ " $STEPS " == *" step09 "* ]]; then for s in "${SERVICES9[@]}"; do PACKAGES+=(-p "step09-$s"); done; fi
+if [[ " $STEPS " == *" step10 "* ]]; then
+  command -v jq >/dev/null || { echo "bench: jq is needed for step10: apt-get install jq"; exit 1; }
+  for s in "${SERVICES10[@]}"; do PACKAGES+=(-p "step10-$s"); done
+fi
+${CARGO:-cargo} build -q --release "${PACKAGES[@]}"
+BIN=${CARGO_TARGET_DIR:-target}/release
 
 # The import rate, first: generated posts into the emptied posts collection
 # (inserts, as a first import does; a re-import would measure updates).
@@ -82,6 +102,10 @@ DBPORT=$(sed -E 's|^[a-z+]+://([^@/]*@)?[^:/,?]*:?([0-9]*).*|\2|' <<<"${MONGODB_
 DBPID=$(cat ".dev/db-${DBPORT:-27017}/server.pid" 2>/dev/null || ss -Hltnp "sport = :${DBPORT:-27017}" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
 DBNAME=$(cat "/proc/$DBPID/comm" 2>/dev/null || echo unknown)
 
+# The whole machine's busy and total ticks (all cores, from /proc/stat),
+# and the share of the machine that was busy between two readings.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+machine_busy() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%d%%", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "n/a"}'; }
 cpu_ticks() { [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 HZ=$(getconf CLK_TCK)
 percent() { awk -v a="$1" -v hz="$HZ" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%d%%", 100 * a / hz / s}'; }
@@ -97,8 +121,10 @@ run() { # name url pid... (the programs that serve it, for their CPU)
   for i in "${!pids[@]}"; do before[i]=$(cpu_ticks "${pids[i]}"); done
   db0=$(cpu_ticks "$DBPID")
   local header=(); [[ -n "${COOKIE:-}" ]] && header=(-H "Cookie: $COOKIE")
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout 10s --latency "${header[@]}" "$url")
+  local machine0; machine0=$(machine_ticks)
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout "${WRK_TIMEOUT:-10s}" --latency "${header[@]}" "$url")
   db1=$(cpu_ticks "$DBPID")
+  LAST_MACHINE=$(machine_busy "$machine0" "$(machine_ticks)")
   local requests; requests=$(awk '/ requests in / {print $1}' <<<"$out")
   for i in "${!pids[@]}"; do
     cpu+="${cpu:+ + }$(cat "/proc/${pids[i]}/comm" 2>/dev/null) $(usage $(( $(cpu_ticks "${pids[i]}") - before[i] )) "$requests")"
@@ -109,6 +135,8 @@ run() { # name url pid... (the programs that serve it, for their CPU)
   errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
   local db_cpu; db_cpu=$( [[ -n "$DBPID" ]] && usage $((db1 - db0)) "$requests" || echo "n/a")
   rows+=("| $name | \`GET ${url#http://127.0.0.1:}\` | $rps | $p50 | $p99 | $cpu | $db_cpu | ${errors:-none} |")
+  LAST_RPS=$rps LAST_P50=$p50 LAST_CPU=$cpu LAST_REQUESTS=$requests
+  LAST_NON2XX=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); LAST_NON2XX=${LAST_NON2XX:-0}
   echo "bench: $name: $rps req/s, p99 $p99"
   settle
 }
@@ -229,6 +257,168 @@ if [[ " $STEPS " == *" step09 "* ]]; then
   echo "bench: sync: $SYNC_ROW"
   kill "${P9[@]}"; wait "${P9[@]}" 2>/dev/null || true
 fi
+STEP10=""
+MEMORY10=""
+if [[ " $STEPS " == *" step10 "* ]]; then
+  # Step 10's ten programs on the ten ports below BENCH_PORT, in the
+  # Procfile's order (web, posts, …, jobs: 5080-5089 by default), each on
+  # its own database; the posts are a fresh copy of the bench's 1,000 in
+  # `${DB}10` (the job import below adds to them, and must not change the
+  # other steps' data). The targets start empty and sync snapshots them.
+  declare -A S10=()
+  for i in "${!SERVICES10[@]}"; do S10[${SERVICES10[i]}]=$i; done
+  P10BASE=$((PORT - 10))
+  u10() { echo "http://127.0.0.1:$((P10BASE + S10[$1]))"; }
+  DB10=${DB}10
+  $BIN/datasets drop "$DB10" "${DB10}_search" "${DB10}_recommend" "${DB10}_tags" "${DB10}_web" \
+    "${DB10}_likes" "${DB10}_shares" "${DB10}_hide" "${DB10}_jobs" >/dev/null
+  MONGODB_DB=$DB10 $BIN/datasets import datasets/reddit-1000.jsonl >/dev/null 2>&1
+  declare -A P10
+  start10() { # name, then extra environment
+    local name=$1 db; shift
+    db=${DB10}_$name; [[ $name == posts ]] && db=$DB10
+    env PORT=$((P10BASE + S10[$name])) RUST_LOG=warn MONGODB_DB="$db" POSTS_URL="$(u10 posts)" \
+      SEARCH_URL="$(u10 search)" RECOMMEND_URL="$(u10 recommend)" TAGS_URL="$(u10 tags)" \
+      LIKES_URL="$(u10 likes)" SHARES_URL="$(u10 shares)" HIDE_URL="$(u10 hide)" JOBS_URL="$(u10 jobs)" \
+      "$@" "$BIN/step10-$name" &
+    P10[$name]=$!; PIDS+=("$!")
+  }
+  # restart10 name, then extra environment: the same program with other
+  # settings, on the same port and database.
+  restart10() {
+    local name=$1
+    kill "${P10[$name]}"; wait "${P10[$name]}" 2>/dev/null || true
+    start10 "$@"
+    wait_for "$(u10 "$name")" /health/live
+  }
+  for s in posts search recommend tags likes shares hide; do start10 $s; done
+  for s in posts search recommend tags likes shares hide; do wait_for "$(u10 $s)" /health/ready; done
+  start10 sync
+  start10 jobs
+  start10 web
+  for s in jobs web; do wait_for "$(u10 $s)" /health/ready; done
+  echo "bench: step10: waiting for sync to snapshot the posts into search and recommend"
+  wait_for "$(u10 sync)" /health/ready
+  # The memory, 10 s after all are ready (recommend reloads its candidates
+  # after sync's last batch, the jobs workers poll their queue).
+  sleep 10
+  # PSS counts a page shared by several processes (libc, …) once in all.
+  pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+  sum10=0 pss10=0; MEMORY10="| process | RSS 10 s after ready | PSS |"$'\n'"|---|---|---|"
+  for s in "${SERVICES10[@]}"; do
+    MEMORY10+=$'\n'"| step10-$s | $(( $(rss_kb "${P10[$s]}") / 1024 )) MiB | $(( $(pss_kb "${P10[$s]}") / 1024 )) MiB |"
+    sum10=$((sum10 + $(rss_kb "${P10[$s]}"))) pss10=$((pss10 + $(pss_kb "${P10[$s]}")))
+  done
+  MEMORY10+=$'\n'"| **sum** (target < 150 MiB) | $((sum10 / 1024)) MiB | $((pss10 / 1024)) MiB |"
+  echo "bench: step10: memory $((sum10 / 1024)) MiB for the ten processes"
+
+  # Step 9's rows, on step 10.
+  ID=$(curl -fs "$(u10 posts)/posts?max_results=1&page=7" | grep -o '"_id":"[0-9a-f]\{24\}"' | head -1 | cut -d'"' -f4)
+  WEB=$(u10 web)
+  run "step10 web: one post" "$WEB/posts/$ID" "${P10[web]}" "${P10[posts]}" "${P10[tags]}" "${P10[likes]}" "${P10[shares]}"
+  run "step10 web: home (anonymous)" "$WEB/" "${P10[web]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
+  run "step10 web: search" "$WEB/search_results/python" "${P10[web]}" "${P10[search]}" "${P10[likes]}" "${P10[shares]}"
+  cookie10=$(login_with_topics "$WEB")
+  COOKIE=$cookie10 run "step10 web: home, logged in with topics" "$WEB/" \
+    "${P10[web]}" "${P10[tags]}" "${P10[hide]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
+  run "step10 search: one page" "$(u10 search)/v1/search?q=python" "${P10[search]}"
+  run "step10 recommend: v2, no topics" "$(u10 recommend)/v2/recommendations" "${P10[recommend]}"
+
+  # Waiting, 1: the blocking vs async demo, web with WORKERS=2. wrk's
+  # timeout is raised: a blocked request waits its turn behind the others.
+  DEMO_C=${BENCH_DEMO_CONNECTIONS:-256} DEMO_MS=${BENCH_DEMO_MS:-100}
+  demo_rows=""
+  for kind in blocking async; do
+    # A fresh web front for each: requests wrk gave up on would still be
+    # queued behind the blocked workers.
+    restart10 web WORKERS=2
+    CONNECTIONS=$DEMO_C WRK_TIMEOUT=30s run "step10 web: demo $kind, WORKERS=2, $DEMO_C connections" \
+      "$WEB/demo/$kind?ms=$DEMO_MS" "${P10[web]}"
+    if [[ $kind == blocking ]]; then ceiling=$((2 * 1000 / DEMO_MS)); else ceiling=$((DEMO_C * 1000 / DEMO_MS)); fi
+    # Only the 200s count: a request that waited longer than actix's
+    # client request timeout (5 s) to be read is answered 408.
+    ok=$(awk -v n="$LAST_REQUESTS" -v e="$LAST_NON2XX" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%.1f", (n - e) / s}')
+    demo_rows+="- \`/demo/$kind?ms=$DEMO_MS\`: $ok answers 200 a second ($LAST_RPS req/s with $LAST_NON2XX non-2xx) against a ceiling of $ceiling/s"
+    demo_rows+=" ($(awk -v r="$ok" -v c="$ceiling" 'BEGIN {printf "%.1f", 100 * r / c}')% of it; "
+    [[ $kind == blocking ]] && demo_rows+="workers ÷ latency" || demo_rows+="connections ÷ latency, target ≥ 95%"
+    demo_rows+="), p50 $LAST_P50; web $LAST_CPU, the machine $LAST_MACHINE busy (all cores, wrk included)."$'\n'
+  done
+  restart10 web
+  wait_for "$WEB" /health/ready
+
+  # Waiting, 2: the logged-in home page, few connections, without and then
+  # with SIMULATED_LATENCY_MS on the five services the page calls; then the
+  # same page with FANOUT=sequential (every call after the one before).
+  LAT_MS=${BENCH_LATENCY_MS:-100}
+  home_runs() { # label
+    COOKIE=$cookie10 CONNECTIONS=4 run "step10 web: home, logged in, $1, 4 connections" "$WEB/" \
+      "${P10[web]}" "${P10[tags]}" "${P10[hide]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
+  }
+  home_runs "no latency"; p50_none=$LAST_P50
+  for s in tags likes shares hide recommend; do restart10 $s SIMULATED_LATENCY_MS="$LAT_MS"; done
+  for s in tags likes shares hide recommend; do wait_for "$(u10 $s)" /health/ready; done
+  home_runs "${LAT_MS} ms latency, FANOUT=concurrent"; p50_conc=$LAST_P50
+  restart10 web FANOUT=sequential
+  wait_for "$WEB" /health/ready
+  home_runs "${LAT_MS} ms latency, FANOUT=sequential"; p50_seq=$LAST_P50
+  FANOUT_ROW="median (wrk p50, 4 connections) $p50_none without latency; with $LAT_MS ms on tags, likes, shares, hide and recommend: $p50_conc concurrent (three rounds: at most $((3 * LAT_MS)) ms of waiting; the issue's bound is the no-latency time + 350 ms), $p50_seq one call after another (FANOUT=sequential: tags, hide, recommend, likes and one shares call per post of the 12, 16 calls of $LAT_MS ms)"
+  echo "bench: step10: home: $FANOUT_ROW"
+  restart10 web
+  for s in tags likes shares hide recommend; do restart10 $s; done
+  for s in tags likes shares hide recommend web; do wait_for "$(u10 $s)" /health/ready; done
+
+  # Redirecting: a job import of generated posts through the jobs service,
+  # from its 202 until it has succeeded (the GET answers 303), then until
+  # sync has carried the posts' oplog head to search and to recommend.
+  JOB_POSTS=${BENCH_JOB_POSTS:-10000}
+  JOB_ROW="(skipped)"
+  if [[ "$JOB_POSTS" -gt 0 ]]; then
+    echo "bench: step10: importing $JOB_POSTS generated posts through the jobs service"
+    hdr=$(mktemp)
+    curl -fs -D "$hdr" -o /dev/null -X POST -H 'Content-Type: application/json' \
+      -d "{\"generate\": $JOB_POSTS, \"seed\": 10}" "$(u10 jobs)/v1/jobs/import"
+    t0=$(date +%s%N)
+    loc=$(awk 'tolower($1) == "location:" {print $2}' "$hdr" | tr -d '\r')
+    grep -q '^HTTP/[0-9.]* 202' "$hdr" || { echo "bench: the jobs service did not answer 202"; cat "$hdr"; exit 1; }
+    rm -f "$hdr"
+    while :; do
+      code=$(curl -s -o /tmp/bench-job.json -w '%{http_code}' "$(u10 jobs)$loc")
+      [[ $code == 303 ]] && break
+      status=$(jq -r .status /tmp/bench-job.json 2>/dev/null || echo "?")
+      [[ $code == 200 && ( $status == queued || $status == running ) ]] || { echo "bench: the job is $code $status"; cat /tmp/bench-job.json; exit 1; }
+      (( ($(date +%s%N) - t0) > 1800000000000 )) && { echo "bench: the job did not finish in 30 min"; exit 1; }
+      sleep 0.1
+    done
+    t1=$(date +%s%N)
+    result=$(curl -fs "$(u10 jobs)$loc/result" | jq -c '{read, written, skipped, errors}' 2>/dev/null || echo "?")
+    head=$(curl -fs "$(u10 posts)/oplog?sort=-seq&max_results=1&count=none" | jq '._items[0].seq // 0' || echo 0)
+    # The last post the job wrote: searchable when search finds it by its title.
+    last=$(curl -fs "$(u10 posts)/posts?sort=-_id&max_results=1&count=none")
+    last_id=$(jq -r '._items[0]._id' <<<"$last")
+    last_q=$(jq -r '._items[0].title | split(" ")[:6] | join(" ") | @uri' <<<"$last")
+    t_search="" t_recommend="" t_found=""
+    [[ "$last_id" =~ ^[0-9a-f]{24}$ ]] || { echo "bench: posts did not list the last post"; t_found=none; }
+    while [[ -z "$t_search" || -z "$t_recommend" || -z "$t_found" ]]; do
+      ready=$(curl -s "$(u10 sync)/health/ready" || true)
+      now=$(date +%s%N)
+      cs=$(jq '.targets.search.checkpoint // -1' <<<"$ready" 2>/dev/null || true)
+      cr=$(jq '.targets.recommend.checkpoint // -1' <<<"$ready" 2>/dev/null || true)
+      [[ -z "$t_search" ]] && (( ${cs:--1} >= head )) && t_search=$now
+      [[ -z "$t_recommend" ]] && (( ${cr:--1} >= head )) && t_recommend=$now
+      [[ -z "$t_found" ]] && curl -fs "$(u10 search)/v1/search?q=$last_q&max_results=50" | grep -q "$last_id" && t_found=$now
+      (( (now - t1) > 600000000000 )) && { echo "bench: sync did not reach the oplog head in 10 min"; break; }
+      sleep 0.1
+    done
+    secs() { awk -v a="$1" -v t="$t0" 'BEGIN {if (a !~ /^[0-9]+$/) print "n/a"; else printf "%.1f s", (a - t) / 1e9}'; }
+    JOB_ROW=$(awk -v n="$JOB_POSTS" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%d posts in %.1f s from the 202 to succeeded: %d posts/s", n, (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9)}')
+    JOB_ROW+=" (result $result); the last post found by search $(secs "$t_found") after the 202; sync's checkpoints at the oplog head ($head) in search $(secs "$t_search"), in recommend $(secs "$t_recommend")"
+    echo "bench: step10: job: $JOB_ROW"
+  fi
+  STEP10="Step 10's blocking vs async demo (web with WORKERS=2, $DEMO_C connections, ${DEMO_MS} ms a request):"$'\n\n'"$demo_rows"$'\n'
+  STEP10+="Step 10's logged-in home page: $FANOUT_ROW"$'\n\n'
+  STEP10+="Step 10's job import (\`POST /v1/jobs/import {\"generate\": $JOB_POSTS, \"seed\": 10}\`, default JOBS_BATCH_SIZE and POLL_MS): $JOB_ROW"
+  kill "${P10[@]}"; wait "${P10[@]}" 2>/dev/null || true
+fi
 DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
 [[ -n "$DBPID" ]] && DBDESC="$DBDESC ($DBNAME, pid $DBPID, on this machine)"
 {
@@ -249,6 +439,14 @@ DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
     echo "Step 9's memory (resident set of each process, at rest after startup and sync's snapshot, and after the runs):"
     echo
     echo "$MEMORY"
+  fi
+  if [[ -n "$STEP10" ]]; then
+    echo
+    echo "$STEP10"
+    echo
+    echo "Step 10's memory (resident set of each process, 10 s after all were ready):"
+    echo
+    echo "$MEMORY10"
   fi
   echo
   echo "CPU is the share of one core used during the run (100% = one full core), then CPU milliseconds per request served, read from /proc (all threads of the process). Every process shares this machine's cores with wrk."

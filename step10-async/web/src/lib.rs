@@ -22,6 +22,8 @@
 //!   [`services::Services`] extractor with the page's deadline.
 //! - [`jobs`]: the client of the jobs service (submit an import, follow a
 //!   job through its 303 to the result, cancel), one per worker.
+//! - [`fanout`]: `FANOUT`, how a page waits for a round's calls: at once
+//!   (the default) or one after another (the teaching switch).
 //! - [`settings`]: the typed configuration, read from environment variables.
 //! - [`startup`]: builds the [`startup::Application`]: connects to MongoDB,
 //!   binds the listener, wires middleware and routes.
@@ -44,6 +46,7 @@
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod fanout;
 pub mod flash;
 pub mod jobs;
 pub mod openapi;

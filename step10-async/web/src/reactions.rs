@@ -86,7 +86,7 @@ impl Hidden {
 }
 
 /// The page's last round: the likes and share counts of `posts`, asked at
-/// once, written into them with the forms' keys; a service that did not
+/// once (one after the other with `FANOUT=sequential`), written into them with the forms' keys; a service that did not
 /// answer adds its notice.
 pub async fn counts(
     services: &Services,
@@ -99,7 +99,7 @@ pub async fn counts(
     let (likes, shares) = if ids.is_empty() {
         (Ok(HashMap::new()), Ok(HashMap::new()))
     } else {
-        futures::join!(services.likes(&ids, user), services.shares(&ids))
+        services.fanout().join(services.likes(&ids, user), services.shares(&ids)).await
     };
     apply(posts, user, likes, shares, hidden, notices);
 }

@@ -45,7 +45,7 @@ use mongodb::bson::{oid::ObjectId, DateTime};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use crate::settings::Settings;
+use crate::{fanout::Fanout, settings::Settings};
 
 /// The number of posts on the home page's recommendations grid.
 pub const GRID_SIZE: i64 = 12;
@@ -157,6 +157,7 @@ pub struct Clients {
     hide: Upstream,
     shares_concurrency: usize,
     page_deadline: Duration,
+    fanout: Fanout,
 }
 
 /// A post's likes, as likes counts them for a list of posts.
@@ -214,6 +215,7 @@ pub struct Directory {
     hide_timeout: Duration,
     shares_concurrency: usize,
     page_deadline: Duration,
+    fanout: Fanout,
 }
 
 impl Directory {
@@ -234,6 +236,7 @@ impl Directory {
             hide_timeout: settings.hide_timeout,
             shares_concurrency: settings.shares_concurrency,
             page_deadline: settings.page_deadline,
+            fanout: settings.fanout,
         }
     }
 
@@ -251,6 +254,7 @@ impl Directory {
             hide: Upstream::new(self.hide.clone(), self.hide_timeout),
             shares_concurrency: self.shares_concurrency,
             page_deadline: self.page_deadline,
+            fanout: self.fanout,
         }
     }
 }
@@ -313,6 +317,11 @@ impl Services {
     /// This request's timings (the render adds itself to them).
     pub fn timings(&self) -> &Timings {
         &self.ctx.timings
+    }
+
+    /// How this page waits for the calls of a round (`FANOUT`).
+    pub fn fanout(&self) -> Fanout {
+        self.clients.fanout
     }
 
     /// Runs `call` (a call to `service`) until the page's deadline at the
@@ -499,7 +508,8 @@ impl Services {
 impl Services {
     /// The likes of `post_ids` (and whether `user` likes each), keyed by
     /// post id: likes' `GET /v1/likes?post_ids=…&user=…`, in calls of at
-    /// most [`MAX_LIKES_IDS`] ids, all at once. Posts likes does not list
+    /// most [`MAX_LIKES_IDS`] ids, all at once (one at a time with
+    /// `FANOUT=sequential`). Posts likes does not list
     /// have no like.
     pub async fn likes(
         &self,
@@ -518,8 +528,11 @@ impl Services {
             let path = format!("/v1/likes?post_ids={}{user}", ids.join(","));
             async move { self.page::<Item>(&self.clients.likes, &path).await }
         });
+        let calls: Vec<_> = calls.collect();
+        let in_flight = self.fanout().in_flight(calls.len());
+        let mut pages = futures::stream::iter(calls).buffered(in_flight);
         let mut likes = HashMap::new();
-        for page in futures::future::join_all(calls).await {
+        while let Some(page) = pages.next().await {
             likes.extend(page?.items.into_iter().map(|item| (item.post_id, item.likes)));
         }
         Ok(likes)
@@ -527,7 +540,7 @@ impl Services {
 
     /// The share counts of `post_ids`, keyed by post id: shares has no call
     /// for many posts, so one `GET /v1/shares/{post_id}` per post, at most
-    /// `SHARES_CONCURRENCY` in flight. A post shares does not know (404)
+    /// `SHARES_CONCURRENCY` in flight (one with `FANOUT=sequential`). A post shares does not know (404)
     /// was never shared; the first failure fails the whole (the page then
     /// says the counts are missing).
     pub async fn shares(&self, post_ids: &[String]) -> Result<HashMap<String, Shares>, UpstreamError> {
@@ -537,7 +550,8 @@ impl Services {
             Ok::<_, UpstreamError>((id.clone(), found.unwrap_or_default()))
         });
         let mut counts = HashMap::new();
-        let mut answers = futures::stream::iter(calls).buffer_unordered(self.clients.shares_concurrency);
+        let mut answers =
+            futures::stream::iter(calls).buffer_unordered(self.fanout().in_flight(self.clients.shares_concurrency));
         while let Some(answer) = answers.next().await {
             let (id, shares) = answer?;
             counts.insert(id, shares);

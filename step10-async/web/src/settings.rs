@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use kit::settings::Env;
+
+use crate::fanout::Fanout;
 pub use kit::settings::SettingsError;
 
 /// The signing/encryption key used when `SECRET_KEY` is unset. Fine on a
@@ -105,6 +107,10 @@ pub struct Settings {
     /// passes is given up and the page renders with what it has (its
     /// fallback), as if that call had timed out.
     pub page_deadline: Duration,
+    /// `FANOUT`: `concurrent` (default) or `sequential`, how a page waits
+    /// for the calls of a round (see [`crate::fanout`]); `sequential` is a
+    /// teaching switch, for comparing the two in `make bench`.
+    pub fanout: Fanout,
 }
 
 impl Settings {
@@ -177,6 +183,14 @@ impl Settings {
             hide_timeout: env.millis("HIDE_TIMEOUT_MS", 500, 50, 120_000)?,
             shares_concurrency: number("SHARES_CONCURRENCY", 12, 1, 50)? as usize,
             page_deadline: env.millis("PAGE_DEADLINE_MS", 3_000, 100, 120_000)?,
+            fanout: match get("FANOUT") {
+                None => Fanout::Concurrent,
+                Some(value) => Fanout::parse(&value).ok_or(SettingsError {
+                    name: "FANOUT",
+                    value,
+                    reason: "expected concurrent or sequential",
+                })?,
+            },
         })
     }
 
@@ -220,6 +234,7 @@ mod tests {
         );
         assert_eq!(s.shares_concurrency, 12);
         assert_eq!(s.page_deadline, Duration::from_secs(3));
+        assert_eq!(s.fanout, Fanout::Concurrent);
         assert!(s.uses_development_secret());
     }
 
@@ -243,6 +258,8 @@ mod tests {
         assert!(from(&[("PAGE_DEADLINE_MS", "99")]).is_err());
         assert!(from(&[("SHARES_CONCURRENCY", "0")]).is_err());
         assert!(from(&[("HIDE_TIMEOUT_MS", "10")]).is_err());
+        assert_eq!(from(&[("FANOUT", "sequential")]).unwrap().fanout, Fanout::Sequential);
+        assert_eq!(from(&[("FANOUT", "parallel")]).unwrap_err().name, "FANOUT");
         let hides = from(&[("HIDE_URL", "http://a:5009,http://b:5009")]).unwrap();
         assert_eq!(hides.hide_url, ["http://a:5009", "http://b:5009"]);
         let two = from(&[("SEARCH_URL", "http://a:5003,http://b:5003/")]).unwrap();

@@ -7,7 +7,9 @@
 //!
 //! ANCHOR: rounds
 //! A logged-in page makes three rounds of calls, each round's calls at
-//! once (`futures::join!`), each round waiting only for what it needs:
+//! once (`futures::join!`, through [`crate::fanout`]; `FANOUT=sequential`
+//! awaits them one after another instead), each round waiting only for
+//! what it needs:
 //! 1. tags (the user's topics) and hide (the user's hidden posts);
 //! 2. recommend, for the topics' posts: as many as the page shows plus as
 //!    many as are hidden (at most recommend's 50), so that leaving the
@@ -70,7 +72,7 @@ async fn page(
     // Round 1: the topics and the hidden posts, at once.
     let (topics, hidden) = match &user {
         Some(user) => {
-            let (topics, hidden) = futures::join!(services.user_topics(user), services.hidden(user));
+            let (topics, hidden) = services.fanout().join(services.user_topics(user), services.hidden(user)).await;
             let topics = topics.unwrap_or_else(|e| {
                 log::warn!("home: no topics: {e}");
                 notices.push(TAGS_NOTICE.to_owned());

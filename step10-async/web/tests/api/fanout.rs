@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use step10_web::fanout::Fanout;
+
 use crate::helpers::{dead_url, post, spawn_app, spawn_app_with, Mode, Page, TestApp};
 
 /// The `(name, milliseconds)` of each `Server-Timing` entry.
@@ -88,6 +90,33 @@ async fn the_logged_in_home_page_waits_for_each_round_not_for_each_call() {
     }
 }
 // ANCHOR_END: fan_out_test
+
+/// The fastest of three logged-in home page views of `app` with 100 ms on
+/// tags, hide, recommend, likes and shares.
+async fn home_with_latency(app: &TestApp, user: &str) -> Duration {
+    logged_in_with_posts(app, 12, user).await;
+    fastest(app, "/", 2).await; // warm the connections
+    for stand_in in [&app.tags_proxy, &app.hide, &app.recommend, &app.likes, &app.shares] {
+        stand_in.set_latency(Duration::from_millis(100));
+    }
+    let (took, page) = fastest(app, "/", 3).await;
+    assert_eq!(page.body.matches("class=\"tile w").count(), 12);
+    page.assert_contains("0 likes").assert_contains("0 shares");
+    took
+}
+
+#[actix_web::test]
+async fn fanout_sequential_waits_for_every_call_one_after_another() {
+    let concurrent = spawn_app().await;
+    let sequential = spawn_app_with(|s| s.fanout = Fanout::Sequential).await;
+    let concurrent = home_with_latency(&concurrent, "olga").await;
+    let sequential = home_with_latency(&sequential, "olga").await;
+    // Concurrently: three rounds of 100 ms. One after another: tags, hide,
+    // recommend, likes, then one shares call per post, 16 calls of 100 ms.
+    assert!(concurrent < Duration::from_millis(700), "concurrent: {concurrent:?}");
+    assert!(sequential >= Duration::from_millis(1_600), "sequential: {sequential:?}");
+    assert!(sequential > 2 * concurrent, "{sequential:?} against {concurrent:?}");
+}
 
 #[actix_web::test]
 async fn dead_likes_shares_and_hide_degrade_every_page_with_a_notice() {
