@@ -1,4 +1,4 @@
-//! The HTTP server every JSON service of step 9 runs.
+//! The HTTP server every JSON service of steps 9 and 10 runs.
 //!
 //! [`Application::bind`] binds `HOST:PORT` first (so `PORT=0` picks a free
 //! port, which [`Application::port`] reports: what the tests use), then

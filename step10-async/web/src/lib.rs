@@ -1,4 +1,4 @@
-//! Step 9 of the workshop: the web front, step 08's pages as a client of
+//! Steps 9 and 10 of the workshop: the web front, step 08's pages as a client of
 //! the services whose verbs they use.
 //!
 //! Every post comes from posts, every search from search, every
