@@ -4,7 +4,7 @@
 //! The pages never write `futures::join!` for their rounds themselves: the
 //! home page's first round, the counts' round of every list
 //! ([`crate::reactions::counts`]) and the many-call reads inside a round
-//! (the likes' chunks, one share count per post) go through
+//! (the likes' and the shares' chunks of 100 ids) go through
 //! [`Fanout::join`] and [`Fanout::in_flight`]. With `FANOUT=sequential`
 //! every one of those calls waits for the one before, which is what the
 //! same page would do written the blocking way, so `make bench` can put

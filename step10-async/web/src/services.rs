@@ -145,6 +145,9 @@ struct TagItem {
 
 /// The most post ids one likes call carries (the likes service's limit).
 pub const MAX_LIKES_IDS: usize = 100;
+/// The most post ids one shares call carries (the shares service's limit,
+/// `MAX_POST_IDS` in its store).
+pub const MAX_SHARES_IDS: usize = 100;
 
 /// One worker's clients of the services.
 pub struct Clients {
@@ -155,7 +158,6 @@ pub struct Clients {
     likes: Upstream,
     shares: Upstream,
     hide: Upstream,
-    shares_concurrency: usize,
     page_deadline: Duration,
     fanout: Fanout,
 }
@@ -213,7 +215,6 @@ pub struct Directory {
     likes_timeout: Duration,
     shares_timeout: Duration,
     hide_timeout: Duration,
-    shares_concurrency: usize,
     page_deadline: Duration,
     fanout: Fanout,
 }
@@ -234,7 +235,6 @@ impl Directory {
             likes_timeout: settings.likes_timeout,
             shares_timeout: settings.shares_timeout,
             hide_timeout: settings.hide_timeout,
-            shares_concurrency: settings.shares_concurrency,
             page_deadline: settings.page_deadline,
             fanout: settings.fanout,
         }
@@ -252,7 +252,6 @@ impl Directory {
             likes: Upstream::new(self.likes.clone(), self.likes_timeout),
             shares: Upstream::new(self.shares.clone(), self.shares_timeout),
             hide: Upstream::new(self.hide.clone(), self.hide_timeout),
-            shares_concurrency: self.shares_concurrency,
             page_deadline: self.page_deadline,
             fanout: self.fanout,
         }
@@ -538,23 +537,32 @@ impl Services {
         Ok(likes)
     }
 
-    /// The share counts of `post_ids`, keyed by post id: shares has no call
-    /// for many posts, so one `GET /v1/shares/{post_id}` per post, at most
-    /// `SHARES_CONCURRENCY` in flight (one with `FANOUT=sequential`). A post shares does not know (404)
-    /// was never shared; the first failure fails the whole (the page then
-    /// says the counts are missing).
+    /// The share counts of `post_ids`, keyed by post id: shares'
+    /// `GET /v1/shares?post_ids=…`, in calls of at most [`MAX_SHARES_IDS`]
+    /// ids (one call for any page the web front shows), all at once (one at
+    /// a time with `FANOUT=sequential`). Posts shares does not list were
+    /// never shared; the first failure fails the whole (the page then says
+    /// the counts are missing).
     pub async fn shares(&self, post_ids: &[String]) -> Result<HashMap<String, Shares>, UpstreamError> {
-        let calls = post_ids.iter().map(|id| async move {
-            let path = format!("/v1/shares/{}", urlencoding::encode(id));
-            let found = self.bounded("shares", self.clients.shares.get_json::<Shares>(&self.ctx, &path)).await?;
-            Ok::<_, UpstreamError>((id.clone(), found.unwrap_or_default()))
-        });
+        #[derive(Deserialize)]
+        struct Item {
+            post_id: String,
+            #[serde(flatten)]
+            shares: Shares,
+        }
+        let calls: Vec<_> = post_ids
+            .chunks(MAX_SHARES_IDS)
+            .map(|ids| {
+                // Hex ids need no escaping: the commas stay commas, as shares documents.
+                let path = format!("/v1/shares?post_ids={}", ids.join(","));
+                async move { self.page::<Item>(&self.clients.shares, &path).await }
+            })
+            .collect();
+        let in_flight = self.fanout().in_flight(calls.len());
+        let mut pages = futures::stream::iter(calls).buffered(in_flight);
         let mut counts = HashMap::new();
-        let mut answers =
-            futures::stream::iter(calls).buffer_unordered(self.fanout().in_flight(self.clients.shares_concurrency));
-        while let Some(answer) = answers.next().await {
-            let (id, shares) = answer?;
-            counts.insert(id, shares);
+        while let Some(page) = pages.next().await {
+            counts.extend(page?.items.into_iter().map(|item| (item.post_id, item.shares)));
         }
         Ok(counts)
     }

@@ -98,10 +98,6 @@ pub struct Settings {
     /// `HIDE_TIMEOUT_MS`: one call to hide (default 500 ms, 50 to 120,000):
     /// without an answer the lists show every post, with a notice.
     pub hide_timeout: Duration,
-    /// `SHARES_CONCURRENCY`: how many share counts one page asks for at
-    /// once (default 12, the home grid; 1 to 50). Shares has no call for
-    /// many posts: one call per listed post, at most this many in flight.
-    pub shares_concurrency: usize,
     /// `PAGE_DEADLINE_MS`: the whole page's budget for service calls
     /// (default 3,000 ms, 100 to 120,000). A call still running when it
     /// passes is given up and the page renders with what it has (its
@@ -181,7 +177,6 @@ impl Settings {
             likes_timeout: env.millis("LIKES_TIMEOUT_MS", 500, 50, 120_000)?,
             shares_timeout: env.millis("SHARES_TIMEOUT_MS", 500, 50, 120_000)?,
             hide_timeout: env.millis("HIDE_TIMEOUT_MS", 500, 50, 120_000)?,
-            shares_concurrency: number("SHARES_CONCURRENCY", 12, 1, 50)? as usize,
             page_deadline: env.millis("PAGE_DEADLINE_MS", 3_000, 100, 120_000)?,
             fanout: match get("FANOUT") {
                 None => Fanout::Concurrent,
@@ -232,7 +227,6 @@ mod tests {
             (s.likes_timeout, s.shares_timeout, s.hide_timeout),
             (Duration::from_millis(500), Duration::from_millis(500), Duration::from_millis(500))
         );
-        assert_eq!(s.shares_concurrency, 12);
         assert_eq!(s.page_deadline, Duration::from_secs(3));
         assert_eq!(s.fanout, Fanout::Concurrent);
         assert!(s.uses_development_secret());
@@ -256,7 +250,6 @@ mod tests {
         }
         assert!(from(&[("LIKES_URL", "likes:5007")]).is_err());
         assert!(from(&[("PAGE_DEADLINE_MS", "99")]).is_err());
-        assert!(from(&[("SHARES_CONCURRENCY", "0")]).is_err());
         assert!(from(&[("HIDE_TIMEOUT_MS", "10")]).is_err());
         assert_eq!(from(&[("FANOUT", "sequential")]).unwrap().fanout, Fanout::Sequential);
         assert_eq!(from(&[("FANOUT", "parallel")]).unwrap_err().name, "FANOUT");

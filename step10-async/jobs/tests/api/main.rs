@@ -7,12 +7,15 @@
 //!   exports; expiry.
 //! - `workers`: the queue's bound, cancel, a killed worker's job resumed,
 //!   attempts capped.
+//! - `killed`: the `step10-jobs` binary as a child process, SIGKILLed
+//!   mid-import, and its job finished by the next one.
 //! - `probes`: bad requests, `/health/ready`, `/openapi.json`.
 
 // The engine's JSON test client, shared with mongo-rest's tests.
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
 mod client;
 mod helpers;
+mod killed;
 mod lifecycle;
 mod probes;
 mod workers;

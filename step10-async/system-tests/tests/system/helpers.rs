@@ -1,12 +1,15 @@
 //! Starts step 10 in the test process: posts, tags, search, recommend,
 //! sync, likes, shares, hide, jobs and web, each on port 0 with a fresh
 //! database of its own (dropped when the [`System`] is), wired to each
-//! other by their `*_URL` settings; and [`Browser`], a client of the web
-//! front that keeps its cookies and submits its forms.
+//! other by their `*_URL` settings; [`Browser`], a client of the web
+//! front that keeps its cookies and submits its forms; and [`AccessLog`],
+//! which keeps the access-log lines (actix's `Logger`) that carry a given
+//! request id, from every service of the process.
 
 use std::{
     cell::RefCell,
     collections::HashMap,
+    sync::{Mutex, Once},
     time::{Duration, Instant},
 };
 
@@ -68,7 +71,7 @@ fn local(port: u16) -> String {
 impl System {
     /// Starts the ten services, the targets before sync and web.
     pub async fn start() -> Self {
-        let _ = env_logger::builder().is_test(true).try_init();
+        install_logger();
         let run = uuid::Uuid::new_v4().simple().to_string();
         let db = |service: &str| format!("test_s10_{run}_{service}");
         let uri = mongodb_uri();
@@ -385,8 +388,16 @@ impl Browser {
 
     /// `GET path`, with the cookies.
     pub async fn get(&self, path: &str) -> Html {
-        let request =
+        self.get_with(path, &[]).await
+    }
+
+    /// `GET path`, with the cookies and these headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Html {
+        let mut request =
             self.client.get(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
         let response = request.send().await.expect("the page request is sent");
         self.read(response).await
     }
@@ -418,5 +429,95 @@ impl Browser {
         let shown = self.get(page).await;
         let fields = shown.form(action).unwrap_or_else(|| panic!("no form to {action} on {page}:\n{}", shown.text));
         self.submit(action, &fields).await
+    }
+}
+
+/// The target of actix's access log (its `Logger` middleware, which every
+/// service wraps with `mongo_rest::request_id::LOG_FORMAT`).
+pub const ACCESS_LOG_TARGET: &str = "actix_web::middleware::logger";
+
+/// The request ids being watched, each with the access-log lines that
+/// carry it so far. Only watched ids are kept, so a long test binary (the
+/// fuzz test sends thousands of requests) does not pile its logs up.
+static WATCHED: Mutex<Vec<(String, Vec<String>)>> = Mutex::new(Vec::new());
+
+/// The test binary's logger: keeps the access-log lines of watched
+/// request ids ([`AccessLog`]), and hands every record to env_logger,
+/// whose own filter (`RUST_LOG`, nothing by default) decides what is
+/// printed.
+struct Recorder {
+    env: env_logger::Logger,
+}
+
+impl log::Log for Recorder {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        is_access_log(metadata) || log::Log::enabled(&self.env, metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if is_access_log(record.metadata()) {
+            let line = record.args().to_string();
+            // LOG_FORMAT starts with the request's `X-Request-Id`.
+            let id = line.split(' ').next().unwrap_or_default();
+            let mut watched = WATCHED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, lines)) = watched.iter_mut().find(|(watched, _)| watched == id) {
+                lines.push(line.clone());
+            }
+        }
+        log::Log::log(&self.env, record);
+    }
+
+    fn flush(&self) {
+        log::Log::flush(&self.env);
+    }
+}
+
+/// Whether a record is one of actix's access-log lines (info, the level
+/// `Logger` uses by default).
+fn is_access_log(metadata: &log::Metadata<'_>) -> bool {
+    metadata.target() == ACCESS_LOG_TARGET && metadata.level() <= log::Level::Info
+}
+
+/// Installs [`Recorder`] once for the test binary (`System::start` calls
+/// it). The global maximum level lets info records through even when
+/// `RUST_LOG` asks for less (the access log must reach the recorder);
+/// env_logger still filters what it prints by its own setting.
+fn install_logger() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let env = env_logger::Builder::from_default_env().is_test(true).build();
+        let max = env.filter().max(log::LevelFilter::Info);
+        if log::set_boxed_logger(Box::new(Recorder { env })).is_ok() {
+            log::set_max_level(max);
+        }
+    });
+}
+
+/// The access-log lines of one request id, from every service in the
+/// process, kept from [`AccessLog::watch`] until it is dropped.
+pub struct AccessLog {
+    id: String,
+}
+
+impl AccessLog {
+    /// Starts keeping the lines whose `X-Request-Id` is `id`.
+    pub fn watch(id: &str) -> Self {
+        install_logger();
+        let mut watched = WATCHED.lock().unwrap_or_else(|e| e.into_inner());
+        watched.push((id.to_owned(), Vec::new()));
+        Self { id: id.to_owned() }
+    }
+
+    /// The lines kept so far, in the order they were logged.
+    pub fn lines(&self) -> Vec<String> {
+        let watched = WATCHED.lock().unwrap_or_else(|e| e.into_inner());
+        watched.iter().find(|(id, _)| *id == self.id).map(|(_, lines)| lines.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for AccessLog {
+    fn drop(&mut self) {
+        let mut watched = WATCHED.lock().unwrap_or_else(|e| e.into_inner());
+        watched.retain(|(id, _)| *id != self.id);
     }
 }

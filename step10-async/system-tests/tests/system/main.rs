@@ -8,3 +8,4 @@ mod fuzz;
 mod helpers;
 mod ownership;
 mod reactions;
+mod request_ids;

@@ -31,7 +31,7 @@ async fn recommend_lists(system: &System, id: &str) -> bool {
 
 /// Creates a post that recommend ranks first (a high score) and waits until
 /// sync has carried it to search (for `word`) and recommend; its id.
-async fn synced_post(system: &System, title: &str, word: &str) -> String {
+pub(crate) async fn synced_post(system: &System, title: &str, word: &str) -> String {
     let post = system.create_post(title, 900).await;
     let id = post["_id"].as_str().unwrap().to_owned();
     system.wait_synced(Duration::from_secs(10)).await;

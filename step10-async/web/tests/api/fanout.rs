@@ -69,9 +69,9 @@ async fn the_logged_in_home_page_waits_for_each_round_not_for_each_call() {
     assert_eq!(page.body.matches("class=\"tile w").count(), 12);
     page.assert_contains("0 likes");
     // One after another, the same calls would take the sum of their
-    // latencies: tags, hide, recommend, likes and one shares call per post.
-    assert!(sequential > Duration::from_millis(600), "one after another: {sequential:?}");
-    assert_eq!(sequential, Duration::from_millis(100 * (4 + 12)));
+    // latencies: tags, hide, recommend, likes and shares (one call each:
+    // likes and shares count the 12 posts in one call).
+    assert_eq!(sequential, Duration::from_millis(100 * 5), "one after another");
     // Concurrently: three rounds of 100 ms.
     assert!(with_latency >= Duration::from_millis(300), "three dependent rounds: {with_latency:?}");
     assert!(
@@ -79,12 +79,13 @@ async fn the_logged_in_home_page_waits_for_each_round_not_for_each_call() {
         "{with_latency:?} with latency, {without_latency:?} without"
     );
     // Server-Timing shows it: the calls overlap, adding up to more than
-    // the whole request.
+    // the whole request (by about two of the three rounds' 100 ms: the
+    // first and the last round each hold two calls at once).
     let entries = timings(&page);
     let total = entries.iter().find(|(name, _)| name == "total").expect("a total entry").1;
     let calls: f64 =
         entries.iter().filter(|(name, _)| !["render", "total"].contains(&name.as_str())).map(|e| e.1).sum();
-    assert!(calls > 2.0 * total, "calls {calls} ms in a {total} ms request: {entries:?}");
+    assert!(calls > total + 150.0, "calls {calls} ms in a {total} ms request: {entries:?}");
     for name in ["tags", "hide", "recommend", "likes", "shares"] {
         assert!(entries.iter().any(|(n, _)| n == name), "{name} in {entries:?}");
     }
@@ -112,10 +113,10 @@ async fn fanout_sequential_waits_for_every_call_one_after_another() {
     let concurrent = home_with_latency(&concurrent, "olga").await;
     let sequential = home_with_latency(&sequential, "olga").await;
     // Concurrently: three rounds of 100 ms. One after another: tags, hide,
-    // recommend, likes, then one shares call per post, 16 calls of 100 ms.
+    // recommend, likes, then shares, 5 calls of 100 ms: two rounds longer.
     assert!(concurrent < Duration::from_millis(700), "concurrent: {concurrent:?}");
-    assert!(sequential >= Duration::from_millis(1_600), "sequential: {sequential:?}");
-    assert!(sequential > 2 * concurrent, "{sequential:?} against {concurrent:?}");
+    assert!(sequential >= Duration::from_millis(500), "sequential: {sequential:?}");
+    assert!(sequential > concurrent + Duration::from_millis(100), "{sequential:?} against {concurrent:?}");
 }
 
 #[actix_web::test]
@@ -197,9 +198,9 @@ async fn one_home_page_view_sends_its_request_id_to_every_service_it_calls() {
         let ids = stand_in.request_ids();
         assert!(ids.iter().any(|id| id == "home-view-7"), "{name} got {ids:?}");
     }
-    // One share count per post shown, one call to each of the others.
+    // One call to each: likes and shares count every post shown at once.
     let count = |ids: Vec<String>| ids.iter().filter(|id| *id == "home-view-7").count();
-    assert_eq!(count(app.shares.request_ids()), 2);
+    assert_eq!(count(app.shares.request_ids()), 1);
     assert_eq!(count(app.likes.request_ids()), 1);
     assert_eq!(count(app.hide.request_ids()), 1);
 }

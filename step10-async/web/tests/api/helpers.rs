@@ -582,15 +582,21 @@ fn from_memory(state: &State, req: &HttpRequest, query: &Query, body: &[u8]) -> 
             }
             None => error(404, "no such code"),
         },
-        (Kind::Shares, "GET", ["v1", "shares", post]) => {
-            let count = memory.codes.keys().filter(|(p, _)| p == post).count();
-            if count == 0 {
-                // Never shared: this stand-in answers 404 (the web front
-                // takes it as zero, whichever way shares answers).
-                return error(404, "never shared");
+        (Kind::Shares, "GET", ["v1", "shares"]) => {
+            // shares' batch call: 1 to 100 ids, one item per id in that order.
+            let ids: Vec<&str> = query.post_ids.as_deref().unwrap_or_default().split(',').collect();
+            if ids.len() > 100 || ids.iter().any(|id| id.is_empty()) {
+                return error(400, "1 to 100 post ids");
             }
-            let visits: i64 = memory.links.values().filter(|(p, _)| p == post).map(|(_, v)| v).sum();
-            HttpResponse::Ok().json(json!({ "count": count, "visits": visits }))
+            let items: Vec<Value> = ids
+                .iter()
+                .map(|id| {
+                    let count = memory.codes.keys().filter(|(p, _)| p == id).count();
+                    let visits: i64 = memory.links.values().filter(|(p, _)| p == id).map(|(_, v)| v).sum();
+                    json!({ "post_id": id, "count": count, "visits": visits })
+                })
+                .collect();
+            HttpResponse::Ok().json(json!({ "_items": items }))
         }
         _ => error(404, "no such path"),
     }
