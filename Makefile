@@ -27,7 +27,7 @@ help: ## List the targets
 	@echo
 	@echo "  Variables: MONGODB_URI=$(MONGODB_URI) MONGODB_DB=$(MONGODB_DB) RUST_LOG=$(RUST_LOG) DB_SERVER=$(DB_SERVER)"
 
-run: step09 ## Run the newest complete step (step09) with its database and dataset
+run: step10 ## Run the newest complete step (step10) with its database and dataset
 
 # step08's /browse tests drive a real headless Chromium through chromedriver;
 # without either they are skipped, loudly (`.ci/run` installs both, so CI
