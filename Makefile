@@ -43,7 +43,7 @@ test: db ## Run every test (starts the development database if needed) and valid
 
 check: fmt-check clippy test api-fuzz docs-check ## What CI runs: fmt check, clippy -D warnings, every test, the OpenAPI fuzz, the guide's links
 
-api-fuzz: db ## The REST engine and every step 9 service against their OpenAPI documents: schemathesis (pinned), no 5xx, no contradiction
+api-fuzz: db ## The REST engine, every step 9 service and step 10's new and changed ones against their OpenAPI documents: schemathesis (pinned), no 5xx, no contradiction
 	@scripts/api-fuzz.sh
 
 fmt: ## Format the code

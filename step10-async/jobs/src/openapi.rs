@@ -20,13 +20,14 @@ use crate::job::{JobBody, Kind, Link, Links, Progress, Status};
     ),
     paths(
         crate::routes::jobs::submit,
+        crate::routes::jobs::submit_export,
         crate::routes::jobs::status,
         crate::routes::jobs::result,
         crate::routes::jobs::cancel,
         crate::routes::health::ready,
         live
     ),
-    components(schemas(JobBody, Kind, Status, Progress, Links, Link, ErrorBody, ErrorDetail)),
+    components(schemas(crate::request::GenerateRequest, crate::request::ExportRequest, JobBody, Kind, Status, Progress, Links, Link, ErrorBody, ErrorDetail)),
     tags(
         (name = "jobs", description = "The job resource"),
         (name = "health", description = "The probes"),
@@ -83,10 +84,16 @@ mod tests {
     #[test]
     fn the_document_has_every_job_route_and_its_statuses() {
         let doc = document();
-        let submit = &doc["paths"]["/v1/jobs/{kind}"]["post"]["responses"];
-        for status in ["202", "400", "404", "413", "415", "422", "429"] {
-            assert!(submit[status].is_object(), "POST {status}");
+        // One path per kind (an unknown kind is no path: the router's 404).
+        for kind in ["import", "export"] {
+            let submit = &doc["paths"][format!("/v1/jobs/{kind}")]["post"]["responses"];
+            for status in ["202", "400", "409", "413", "415", "422", "429", "503"] {
+                assert!(submit[status].is_object(), "POST {kind} {status}");
+            }
         }
+        // A segment that is not an id is a kind's URL: 405 for GET and DELETE.
+        assert!(doc["paths"]["/v1/jobs/{id}"]["get"]["responses"]["405"].is_object());
+        assert!(doc["paths"]["/v1/jobs/{id}"]["delete"]["responses"]["405"].is_object());
         assert!(doc["paths"]["/v1/jobs/{id}"]["get"]["responses"]["303"].is_object());
         assert!(doc["paths"]["/v1/jobs/{id}"]["delete"]["responses"]["409"].is_object());
         assert!(doc["paths"]["/v1/jobs/{id}/result"]["get"].is_object());

@@ -28,6 +28,7 @@ use datasets::{
 use mongodb::bson::Document;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::error::JobsError;
 
@@ -64,20 +65,27 @@ pub enum Import {
     },
 }
 
-/// `{"generate": N, "seed": S}`.
-#[derive(Deserialize)]
+/// An import of generated posts: `{"generate": N, "seed": S}` (its schema
+/// is the one the OpenAPI document shows).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct GenerateRequest {
-    generate: u64,
+pub struct GenerateRequest {
+    /// How many posts: 1 to [`MAX_GENERATE`].
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub generate: u64,
+    /// The generator's seed (default `datasets`' 42).
     #[serde(default)]
-    seed: Option<u64>,
+    pub seed: Option<u64>,
 }
 
-/// `{"user": NAME}`.
-#[derive(Deserialize)]
+/// An export: `{"user": NAME}`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ExportRequest {
-    user: String,
+pub struct ExportRequest {
+    /// Whose tagged posts: 1 to [`MAX_USER_CHARS`] characters, white space
+    /// around them left out (so at least one that is not white space).
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    pub user: String,
 }
 
 /// The essence of a `Content-Type` (no parameters, lower case).

@@ -7,9 +7,11 @@
 //! key, a fingerprint of the request and the answer it gave, in its own
 //! database (collection [`COLLECTION`]), for [`RETENTION`].
 //!
-//! [`middleware`] is mounted on the resources that take the header,
-//! `.wrap(actix_web::middleware::from_fn(kit::idempotency::middleware))`,
-//! and finds the [`Store`] as `web::Data<Store>` in the app data (missing,
+//! [`middleware`] is mounted on each route (method) that takes the header,
+//! `web::put().to(handler).wrap(actix_web::middleware::from_fn(kit::idempotency::middleware))`,
+//! not on the whole resource: a method the resource does not route is
+//! then a 405 (with `Allow`) whatever its headers, as the router answers
+//! it before any route's middleware runs. It finds the [`Store`] as `web::Data<Store>` in the app data (missing,
 //! it answers 500 and logs why: a programming error, caught by any test of
 //! the resource). For each request:
 //! - **No header, or a safe method** (`GET`, `HEAD`, `OPTIONS`: retrying

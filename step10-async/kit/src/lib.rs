@@ -21,6 +21,8 @@
 //! - [`health`]: the readiness answer.
 //! - [`idempotency`]: `Idempotency-Key` on writes a client may retry (a
 //!   middleware and its store in the service's database).
+//! - [`openapi`]: what the new services' OpenAPI documents share (the
+//!   `Idempotency-Key` header parameter).
 //! - [`latency`]: `SIMULATED_LATENCY_MS`, the teaching delay (mongo-rest's,
 //!   so that posts and tags share it).
 //! - [`txn`]: transactions that keep a counter in step with what it
@@ -36,6 +38,7 @@
 pub mod health;
 pub mod idempotency;
 pub mod mongo;
+pub mod openapi;
 pub mod rest;
 pub mod server;
 pub mod settings;

@@ -64,13 +64,14 @@ fn pair(path: &(String, String)) -> Result<(&str, ObjectId), HideError> {
     params(
         ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
         ("post_id" = String, Path, description = "The post (24 hex digits)", pattern = "^[0-9a-fA-F]{24}$"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer again"),
+        kit::openapi::IdempotencyKey,
     ),
     responses(
         (status = 201, description = "Hidden now", body = HiddenPost),
         (status = 200, description = "Hidden already", body = HiddenPost),
-        (status = 400, description = "A malformed user or post id", body = crate::openapi::ErrorBody),
-        (status = 422, description = "The user already hides MAX_HIDDEN_PER_USER posts", body = crate::openapi::ErrorBody),
+        (status = 400, description = "A malformed user, post id or Idempotency-Key", body = crate::openapi::ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is in progress (Retry-After)", body = crate::openapi::ErrorBody),
+        (status = 422, description = "The user already hides MAX_HIDDEN_PER_USER posts, or the Idempotency-Key was used for another request", body = crate::openapi::ErrorBody),
         (status = 503, description = "The database is unavailable, or writes of this user kept colliding (Retry-After)", body = crate::openapi::ErrorBody),
     )
 )]
@@ -91,12 +92,14 @@ pub async fn hide(store: web::Data<Store>, path: web::Path<(String, String)>) ->
     params(
         ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
         ("post_id" = String, Path, description = "The post (24 hex digits)", pattern = "^[0-9a-fA-F]{24}$"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer again"),
+        kit::openapi::IdempotencyKey,
     ),
     responses(
         (status = 204, description = "Not hidden any more"),
-        (status = 400, description = "A malformed user or post id", body = crate::openapi::ErrorBody),
+        (status = 400, description = "A malformed user, post id or Idempotency-Key", body = crate::openapi::ErrorBody),
         (status = 404, description = "The user does not hide this post", body = crate::openapi::ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is in progress (Retry-After)", body = crate::openapi::ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::openapi::ErrorBody),
         (status = 503, description = "The database is unavailable, or writes of this user kept colliding (Retry-After)", body = crate::openapi::ErrorBody),
     )
 )]

@@ -14,11 +14,12 @@ use actix_web::{middleware::from_fn, web};
 /// [`crate::Application::build`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        // A retried write with its `Idempotency-Key` gets the first answer:
+        // the kit's middleware on each write's route, not on the resource,
+        // so that another method is the router's 405 whatever its headers.
         web::resource("/v1/hidden/{user}/{post_id}")
-            // A retried write with its `Idempotency-Key` gets the first answer.
-            .wrap(from_fn(kit::idempotency::middleware))
-            .route(web::put().to(hidden::hide))
-            .route(web::delete().to(hidden::unhide)),
+            .route(web::put().to(hidden::hide).wrap(from_fn(kit::idempotency::middleware)))
+            .route(web::delete().to(hidden::unhide).wrap(from_fn(kit::idempotency::middleware))),
     )
     .service(web::resource("/v1/hidden/{user}").route(web::get().to(hidden::list)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))

@@ -57,28 +57,35 @@ async fn find(store: &Store, id: &str) -> Result<Job, JobsError> {
     store.get(id).await?.ok_or_else(missing)
 }
 
-/// Submits a job.
+/// Submits a job. The document shows each kind as a path of its own,
+/// `/v1/jobs/import` and `/v1/jobs/export`, with its own body; the router
+/// has one resource `/v1/jobs/{kind}` (an unknown kind is a 404 naming the
+/// kinds), told apart from a job's `/v1/jobs/{id}` by the id's shape (32
+/// hex digits, see [`crate::routes`]). This handler's documentation is the
+/// import's; [`submit_export`] carries the export's.
 #[utoipa::path(
     post,
-    path = "/v1/jobs/{kind}",
+    path = "/v1/jobs/import",
     tag = "jobs",
-    params(
-        ("kind" = String, Path, description = "`import` or `export`"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A key of the client's making (1 to 255 visible ASCII characters): a retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`), the same job; kept 24 h", max_length = 255),
-    ),
+    params(kit::openapi::IdempotencyKey),
     request_body(
-        description = "import: `{\"generate\": N, \"seed\": S}` (1 ≤ N ≤ 100,000) as application/json, or a file of \
-                       posts as application/x-ndjson, application/json or application/xml; export: `{\"user\": NAME}`",
-        content = Object
+        description = "`{\"generate\": N, \"seed\": S}` (1 ≤ N ≤ 100,000) as application/json; or a file of posts in a \
+                       format `datasets import` reads, with its content type: application/x-ndjson (JSON lines), \
+                       application/json (an array of posts, or reddit listings), application/xml (StackExchange's \
+                       Posts.xml)",
+        content(
+            (crate::request::GenerateRequest = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "application/xml"),
+        )
     ),
     responses(
         (status = 202, description = "Accepted: `Location` is the job, `Retry-After` when to look", body = crate::job::JobBody),
-        (status = 400, description = "The body cannot be read", body = crate::openapi::ErrorBody),
-        (status = 404, description = "No such kind", body = crate::openapi::ErrorBody),
+        (status = 400, description = "The body cannot be read (JSON that does not parse), or a bad Idempotency-Key", body = crate::openapi::ErrorBody),
         (status = 409, description = "A submission with this Idempotency-Key is still being answered (Retry-After)", body = crate::openapi::ErrorBody),
         (status = 413, description = "The body is larger than MAX_BODY_BYTES", body = crate::openapi::ErrorBody),
-        (status = 415, description = "A content type the kind does not take", body = crate::openapi::ErrorBody),
-        (status = 422, description = "A request out of range, a file with a malformed record or no post, or an Idempotency-Key used for another request", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Not one of the three content types", body = crate::openapi::ErrorBody),
+        (status = 422, description = "A number out of range, a file with a malformed record or no post, or an Idempotency-Key used for another request", body = crate::openapi::ErrorBody),
         (status = 429, description = "JOBS_QUEUE_MAX jobs are queued (Retry-After)", body = crate::openapi::ErrorBody),
         (status = 503, description = "The jobs database is unavailable", body = crate::openapi::ErrorBody),
     )
@@ -137,16 +144,41 @@ pub async fn submit(
         .json(job.body()))
 }
 
+/// Submits an export: the same handler as an import ([`submit`]),
+/// documented on its own path with its own body (documentation only).
+#[utoipa::path(
+    post,
+    path = "/v1/jobs/export",
+    tag = "jobs",
+    params(kit::openapi::IdempotencyKey),
+    request_body(
+        description = "`{\"user\": NAME}`: that user's tagged posts, as JSON lines",
+        content((crate::request::ExportRequest = "application/json"))
+    ),
+    responses(
+        (status = 202, description = "Accepted: `Location` is the job, `Retry-After` when to look", body = crate::job::JobBody),
+        (status = 400, description = "The body is not JSON, or a bad Idempotency-Key", body = crate::openapi::ErrorBody),
+        (status = 409, description = "A submission with this Idempotency-Key is still being answered (Retry-After)", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is larger than MAX_BODY_BYTES", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Not application/json", body = crate::openapi::ErrorBody),
+        (status = 422, description = "Not `{\"user\": NAME}` with 1 to 64 characters, or an Idempotency-Key used for another request", body = crate::openapi::ErrorBody),
+        (status = 429, description = "JOBS_QUEUE_MAX jobs are queued (Retry-After)", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The jobs database is unavailable", body = crate::openapi::ErrorBody),
+    )
+)]
+pub async fn submit_export() {}
+
 /// The status monitor.
 #[utoipa::path(
     get,
     path = "/v1/jobs/{id}",
     tag = "jobs",
-    params(("id" = String, Path, description = "The job's id")),
+    params(("id" = String, Path, description = "The job's id: 32 hex digits", pattern = "^[0-9a-f]{32}$")),
     responses(
         (status = 200, description = "The job; `Retry-After` while it is queued or running", body = crate::job::JobBody),
         (status = 303, description = "Succeeded: `Location` is the result", body = crate::job::JobBody),
         (status = 404, description = "No such job, or it expired", body = crate::openapi::ErrorBody),
+        (status = 405, description = "The segment is not a job id (32 hex digits): `/v1/jobs/{kind}` is a kind's URL, which takes only POST (`Allow`)", body = crate::openapi::ErrorBody),
         (status = 503, description = "The jobs database is unavailable", body = crate::openapi::ErrorBody),
     )
 )]
@@ -173,9 +205,10 @@ pub async fn status(path: web::Path<String>, store: web::Data<Store>) -> Result<
     get,
     path = "/v1/jobs/{id}/result",
     tag = "jobs",
-    params(("id" = String, Path, description = "The job's id")),
+    params(("id" = String, Path, description = "The job's id: 32 hex digits", pattern = "^[0-9a-f]{32}$")),
     responses(
-        (status = 200, description = "An import's `{read, written, skipped, errors, reports}`, or an export's JSON lines (application/x-ndjson)", body = Object),
+        (status = 200, description = "An import's `{read, written, skipped, errors, reports}` (JSON), or an export's JSON lines",
+            content((Object = "application/json"), (String = "application/x-ndjson"))),
         (status = 404, description = "No such job, it expired, or it has no result (not succeeded; Retry-After while it runs)", body = crate::openapi::ErrorBody),
         (status = 503, description = "The jobs database is unavailable", body = crate::openapi::ErrorBody),
     )
@@ -206,10 +239,11 @@ pub const NDJSON: &str = "application/x-ndjson";
     delete,
     path = "/v1/jobs/{id}",
     tag = "jobs",
-    params(("id" = String, Path, description = "The job's id")),
+    params(("id" = String, Path, description = "The job's id: 32 hex digits", pattern = "^[0-9a-f]{32}$")),
     responses(
         (status = 200, description = "Canceled (or it already was): the job", body = crate::job::JobBody),
         (status = 404, description = "No such job, or it expired", body = crate::openapi::ErrorBody),
+        (status = 405, description = "The segment is not a job id (32 hex digits): `/v1/jobs/{kind}` is a kind's URL, which takes only POST (`Allow`)", body = crate::openapi::ErrorBody),
         (status = 409, description = "The job has already succeeded or failed", body = crate::openapi::ErrorBody),
         (status = 503, description = "The jobs database is unavailable", body = crate::openapi::ErrorBody),
     )

@@ -12,43 +12,34 @@
 pub mod health;
 pub mod jobs;
 
-use actix_web::{
-    body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
-    http::Method,
-    middleware::{from_fn, Next},
-    web, Error,
-};
+use actix_web::{middleware::from_fn, web};
 
 /// Mounts the service's routes (the per-worker data is added by
-/// [`crate::Application::build`]). `/v1/jobs/{kind}` and `/v1/jobs/{id}`
-/// are one resource: `POST` reads the segment as a kind, `GET` and
-/// `DELETE` as an id. A submission may carry an `Idempotency-Key`.
+/// [`crate::Application::build`]).
+///
+/// A job is `/v1/jobs/{id}` with an id of 32 hex digits (what
+/// [`crate::job::Job::new`] makes): `GET` and `DELETE`. Any other segment is
+/// a kind, `/v1/jobs/{kind}`: `POST` (an unknown kind is the handler's 404,
+/// naming the kinds). Two resources, so that each one's `405` and `Allow`
+/// say what that URL takes (`GET /v1/jobs/import` is a 405 with `Allow:
+/// POST`), as the document describes them; the id resource comes first,
+/// since actix tries resources in order. A submission may carry an
+/// `Idempotency-Key`: the kit's middleware is on the `POST` route only (a
+/// status read is idempotent already; a replayed one would be stale).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/v1/jobs/{segment}")
-            .wrap(from_fn(idempotent_posts))
-            .route(web::post().to(jobs::submit))
+        web::resource(format!("/v1/jobs/{{id:{ID_PATTERN}}}"))
             .route(web::get().to(jobs::status))
             .route(web::delete().to(jobs::cancel)),
+    )
+    .service(
+        web::resource("/v1/jobs/{kind}")
+            .route(web::post().to(jobs::submit).wrap(from_fn(kit::idempotency::middleware))),
     )
     .service(web::resource("/v1/jobs/{id}/result").route(web::get().to(jobs::result)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
     .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
 }
 
-/// The kit's `Idempotency-Key` middleware on submissions only: a `POST`
-/// retried with the same key and body gets the first answer again (the
-/// same job), with the same key and another body a 422. A `GET` or
-/// `DELETE` passes untouched (a status read is idempotent already; a
-/// replayed one would be stale).
-async fn idempotent_posts(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    if req.method() == Method::POST {
-        kit::idempotency::middleware(req, next).await
-    } else {
-        next.call(req).await.map(ServiceResponse::map_into_boxed_body)
-    }
-}
+/// What a job id looks like in a path (a UUID's 32 hex digits, lower case).
+pub const ID_PATTERN: &str = "[0-9a-f]{32}";

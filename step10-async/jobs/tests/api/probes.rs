@@ -35,7 +35,16 @@ async fn bad_requests_are_refused_at_once_and_store_nothing() {
     jobs.api.post("/v1/jobs/export", &json!({})).await.assert_error(422, "user");
     jobs.api.post("/v1/jobs/export", &json!({ "user": "" })).await.assert_error(422, "1 to 64");
     jobs.api.get("/v1/jobs/0123456789abcdef0123456789abcdef").await.assert_error(404, "no job");
-    jobs.api.get(&format!("/v1/jobs/{}", "x".repeat(500))).await.assert_error(404, "no job");
+    jobs.api.get("/v1/jobs/0123456789abcdef0123456789abcdef/result").await.assert_error(404, "no job");
+    jobs.api.get(&format!("/v1/jobs/{}/result", "x".repeat(500))).await.assert_error(404, "no job");
+    // A segment that is not a job id is a kind's URL: only POST goes there,
+    // and a job's URL takes no POST (each 405 says what its URL allows).
+    let not_an_id = jobs.api.get(&format!("/v1/jobs/{}", "x".repeat(500))).await;
+    assert_eq!((not_an_id.status, not_an_id.header("allow")), (405, Some("POST")));
+    let post_to_a_job = jobs.api.post("/v1/jobs/0123456789abcdef0123456789abcdef", &json!({})).await;
+    assert_eq!(post_to_a_job.status, 405);
+    let allow = post_to_a_job.header("allow").unwrap_or_default().to_owned();
+    assert!(allow.contains("GET") && allow.contains("DELETE") && !allow.contains("POST"), "{allow}");
     let stored = jobs.api.db.collection::<Document>("jobs").count_documents(doc! {}).await.unwrap();
     assert_eq!(stored, 0, "nothing refused was stored");
 }
@@ -83,6 +92,13 @@ async fn request_ids_are_echoed_and_the_document_is_served() {
     assert_eq!(answer.header("x-request-id"), Some("jobs-test-1"));
     let document = jobs.api.get("/openapi.json").await;
     document.assert_status(200);
-    assert!(document.body["paths"]["/v1/jobs/{kind}"]["post"].is_object());
+    for kind in ["import", "export"] {
+        assert!(document.body["paths"][format!("/v1/jobs/{kind}")]["post"].is_object(), "{kind}");
+    }
+    assert!(
+        document.body["paths"].get("/v1/jobs/{kind}").is_none(),
+        "one path per kind, none that overlaps /v1/jobs/{{id}}"
+    );
+    assert_eq!(document.body["paths"]["/v1/jobs/{id}"]["get"]["parameters"][0]["schema"]["pattern"], "^[0-9a-f]{32}$");
     assert!(document.body["paths"]["/v1/jobs/{id}/result"]["get"].is_object());
 }

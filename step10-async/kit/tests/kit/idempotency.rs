@@ -117,7 +117,9 @@ async fn spawn_app(store_configured: bool) -> TestApp {
             let read = web::get().to(|runs: web::Data<Runs>| async move {
                 HttpResponse::Ok().json(json!({ "created": runs.create.load(Ordering::SeqCst) }))
             });
-            cfg.service(web::resource(path).wrap(from_fn(idempotency::middleware)).route(route).route(read));
+            // On the write's route, as the services mount it: a method not
+            // routed is the router's 405, never the middleware's business.
+            cfg.service(web::resource(path).route(route.wrap(from_fn(idempotency::middleware))).route(read));
         }
     })
     .expect("bound");
@@ -311,6 +313,26 @@ async fn bad_keys_are_400s_and_the_handler_does_not_run() {
     // 255 visible characters are fine.
     let longest = "k".repeat(idempotency::MAX_KEY_CHARS);
     assert_eq!(app.post("/things", Some(&longest), "x").await.status, 201);
+    assert_eq!(app.runs.create.load(Ordering::SeqCst), 1);
+}
+
+#[actix_web::test]
+async fn a_method_not_routed_is_a_405_whatever_its_key() {
+    let app = spawn_app(true).await;
+    for key in ["fresh", "a b"] {
+        let response = app
+            .client
+            .request(awc::http::Method::PATCH, format!("{}/things", app.base))
+            .insert_header(("Idempotency-Key", key))
+            .send_body("x")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{key:?}");
+        let allow = response.headers().get("allow").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(allow.contains("POST") && allow.contains("GET"), "{allow}");
+    }
+    // Nothing was kept for the refused request: the key is still free.
+    assert_eq!(app.post("/things", Some("fresh"), "x").await.status, 201);
     assert_eq!(app.runs.create.load(Ordering::SeqCst), 1);
 }
 

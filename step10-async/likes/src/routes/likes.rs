@@ -93,7 +93,7 @@ pub struct Reconcile {
     params(
         ("post_id" = String, Path, description = "The post: 24 hex digits", pattern = "^[0-9a-fA-F]{24}$"),
         ("user" = String, Path, description = "Who likes it: the web front's user name", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer again (kept 24 h)", min_length = 1, max_length = 255),
+        kit::openapi::IdempotencyKey,
     ),
     responses(
         (status = 201, description = "Liked now", body = Like),
@@ -122,7 +122,7 @@ pub async fn like(store: web::Data<Store>, path: web::Path<(String, String)>) ->
     params(
         ("post_id" = String, Path, description = "The post: 24 hex digits", pattern = "^[0-9a-fA-F]{24}$"),
         ("user" = String, Path, description = "Who liked it", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer again (kept 24 h)", min_length = 1, max_length = 255),
+        kit::openapi::IdempotencyKey,
     ),
     responses(
         (status = 204, description = "Unliked"),

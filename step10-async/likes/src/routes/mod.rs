@@ -15,10 +15,11 @@ use actix_web::{middleware::from_fn, web};
 /// [`crate::Application::build`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        // The kit's middleware on each write's route, not on the resource:
+        // another method is the router's 405 whatever its headers.
         web::resource("/v1/likes/{post_id}/{user}")
-            .wrap(from_fn(kit::idempotency::middleware))
-            .route(web::put().to(likes::like))
-            .route(web::delete().to(likes::unlike)),
+            .route(web::put().to(likes::like).wrap(from_fn(kit::idempotency::middleware)))
+            .route(web::delete().to(likes::unlike).wrap(from_fn(kit::idempotency::middleware))),
     )
     .service(web::resource("/v1/likes/{post_id}").route(web::get().to(likes::count)))
     .service(web::resource("/v1/likes").route(web::get().to(likes::counts)))

@@ -14,9 +14,10 @@ use actix_web::{middleware::from_fn, web};
 /// [`crate::Application::build`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        // The kit's middleware on the write's route, not on the resource:
+        // another method is the router's 405 whatever its headers.
         web::resource("/v1/shares")
-            .wrap(from_fn(kit::idempotency::middleware))
-            .route(web::post().to(shares::share))
+            .route(web::post().to(shares::share).wrap(from_fn(kit::idempotency::middleware)))
             .route(web::get().to(shares::counts)),
     )
     .service(web::resource("/v1/shares/visits/{code}").route(web::post().to(shares::visit)))

@@ -34,8 +34,9 @@ pub struct NewShare {
     /// The post (24 hex digits).
     #[schema(pattern = "^[0-9a-fA-F]{24}$")]
     pub post_id: String,
-    /// Who shares it (the web front's user name).
-    #[schema(min_length = 1, max_length = 32)]
+    /// Who shares it (the web front's user name: letters and digits of any
+    /// script, `-` and `_`).
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$")]
     pub user: String,
 }
 
@@ -98,7 +99,7 @@ fn link(code: String, post_id: String) -> ShareLink {
     path = "/v1/shares",
     tag = "shares",
     request_body = NewShare,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer again (kept 24 h)", min_length = 1, max_length = 255)),
+    params(kit::openapi::IdempotencyKey),
     responses(
         (status = 201, description = "A new link", body = ShareLink),
         (status = 200, description = "The user had shared the post: the same link", body = ShareLink),
