@@ -515,26 +515,8 @@ impl Services {
         post_ids: &[String],
         user: Option<&str>,
     ) -> Result<HashMap<String, Likes>, UpstreamError> {
-        #[derive(Deserialize)]
-        struct Item {
-            post_id: String,
-            #[serde(flatten)]
-            likes: Likes,
-        }
         let user = user.map(|u| format!("&user={}", urlencoding::encode(u))).unwrap_or_default();
-        let calls = post_ids.chunks(MAX_LIKES_IDS).map(|ids| {
-            // Hex ids need no escaping: the commas stay commas, as likes documents.
-            let path = format!("/v1/likes?post_ids={}{user}", ids.join(","));
-            async move { self.page::<Item>(&self.clients.likes, &path).await }
-        });
-        let calls: Vec<_> = calls.collect();
-        let in_flight = self.fanout().in_flight(calls.len());
-        let mut pages = futures::stream::iter(calls).buffered(in_flight);
-        let mut likes = HashMap::new();
-        while let Some(page) = pages.next().await {
-            likes.extend(page?.items.into_iter().map(|item| (item.post_id, item.likes)));
-        }
-        Ok(likes)
+        self.counts_by_post(&self.clients.likes, "/v1/likes", post_ids, MAX_LIKES_IDS, &user).await
     }
 
     /// The share counts of `post_ids`, keyed by post id: shares'
@@ -544,25 +526,40 @@ impl Services {
     /// never shared; the first failure fails the whole (the page then says
     /// the counts are missing).
     pub async fn shares(&self, post_ids: &[String]) -> Result<HashMap<String, Shares>, UpstreamError> {
+        self.counts_by_post(&self.clients.shares, "/v1/shares", post_ids, MAX_SHARES_IDS, "").await
+    }
+
+    /// One batched count call of likes or shares: `{path}?post_ids=…{rest}`
+    /// in calls of at most `max` ids, all at once (one at a time with
+    /// `FANOUT=sequential`), each answer's `_items` keyed by their
+    /// `post_id`; the first failure fails the whole.
+    async fn counts_by_post<T: serde::de::DeserializeOwned>(
+        &self,
+        service: &Upstream,
+        path: &str,
+        post_ids: &[String],
+        max: usize,
+        rest: &str,
+    ) -> Result<HashMap<String, T>, UpstreamError> {
         #[derive(Deserialize)]
-        struct Item {
+        struct Item<T> {
             post_id: String,
             #[serde(flatten)]
-            shares: Shares,
+            counts: T,
         }
         let calls: Vec<_> = post_ids
-            .chunks(MAX_SHARES_IDS)
+            .chunks(max)
             .map(|ids| {
-                // Hex ids need no escaping: the commas stay commas, as shares documents.
-                let path = format!("/v1/shares?post_ids={}", ids.join(","));
-                async move { self.page::<Item>(&self.clients.shares, &path).await }
+                // Hex ids need no escaping: the commas stay commas, as both services document.
+                let path = format!("{path}?post_ids={}{rest}", ids.join(","));
+                async move { self.page::<Item<T>>(service, &path).await }
             })
             .collect();
         let in_flight = self.fanout().in_flight(calls.len());
         let mut pages = futures::stream::iter(calls).buffered(in_flight);
         let mut counts = HashMap::new();
         while let Some(page) = pages.next().await {
-            counts.extend(page?.items.into_iter().map(|item| (item.post_id, item.shares)));
+            counts.extend(page?.items.into_iter().map(|item| (item.post_id, item.counts)));
         }
         Ok(counts)
     }

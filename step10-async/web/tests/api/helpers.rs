@@ -502,6 +502,13 @@ async fn forward(client: &awc::Client, target: &str, req: &HttpRequest, body: we
     answer.body(bytes)
 }
 
+/// The `post_ids` of a batch call of likes or shares: 1 to 100 ids, or
+/// none (the caller's 400).
+fn post_ids(query: &Query) -> Option<Vec<&str>> {
+    let ids: Vec<&str> = query.post_ids.as_deref().unwrap_or_default().split(',').collect();
+    (ids.len() <= 100 && ids.iter().all(|id| !id.is_empty())).then_some(ids)
+}
+
 /// likes, shares and hide, as their briefs specify, from memory.
 fn from_memory(state: &State, req: &HttpRequest, query: &Query, body: &[u8]) -> HttpResponse {
     let segments: Vec<&str> = req.path().trim_start_matches('/').split('/').collect();
@@ -509,10 +516,9 @@ fn from_memory(state: &State, req: &HttpRequest, query: &Query, body: &[u8]) -> 
     let mut memory = state.memory.lock().unwrap();
     match (&state.kind, method, segments.as_slice()) {
         (Kind::Likes, "GET", ["v1", "likes"]) => {
-            let ids: Vec<&str> = query.post_ids.as_deref().unwrap_or_default().split(',').collect();
-            if ids.len() > 100 || ids.iter().any(|id| id.is_empty()) {
+            let Some(ids) = post_ids(query) else {
                 return error(400, "1 to 100 post ids");
-            }
+            };
             let items: Vec<Value> = ids
                 .iter()
                 .map(|id| {
@@ -584,10 +590,9 @@ fn from_memory(state: &State, req: &HttpRequest, query: &Query, body: &[u8]) -> 
         },
         (Kind::Shares, "GET", ["v1", "shares"]) => {
             // shares' batch call: 1 to 100 ids, one item per id in that order.
-            let ids: Vec<&str> = query.post_ids.as_deref().unwrap_or_default().split(',').collect();
-            if ids.len() > 100 || ids.iter().any(|id| id.is_empty()) {
+            let Some(ids) = post_ids(query) else {
                 return error(400, "1 to 100 post ids");
-            }
+            };
             let items: Vec<Value> = ids
                 .iter()
                 .map(|id| {
