@@ -31,10 +31,25 @@ fi
 cd "$ROOT"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p mongo-rest --test api openapi_fuzz -- --ignored --nocapture 2>&1 | tee "$log"
-# A filter that matched no test would pass without checking anything.
-grep -q "test result: ok. 1 passed" "$log" || { echo "api-fuzz: the openapi_fuzz test did not run"; exit 1; }
-SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p step09-system-tests --test system fuzz -- --ignored --nocapture 2>&1 | tee "$log"
-grep -q "test result: ok. 1 passed" "$log" || { echo "api-fuzz: step 9's fuzz test did not run"; exit 1; }
-SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p step10-system-tests --test system fuzz -- --ignored --nocapture 2>&1 | tee "$log"
-grep -q "test result: ok. 1 passed" "$log" || { echo "api-fuzz: step 10's fuzz test did not run"; exit 1; }
+# Runs one ignored fuzz test; fails unless it ran and passed. On a failure,
+# schemathesis' failure sections are repeated last, where a CI log's tail
+# shows them (the test's own output ends with a backtrace and the services'
+# shutdown lines).
+fuzz() {
+  local what=$1 package=$2 test=$3 filter=$4
+  if SCHEMATHESIS="$bin/schemathesis" ${CARGO:-cargo} test -p "$package" --test "$test" "$filter" -- --ignored --nocapture 2>&1 | tee "$log" \
+    && grep -q "test result: ok. 1 passed" "$log"; then
+    return 0
+  fi
+  # A filter that matched no test would pass without checking anything.
+  if ! grep -q "test result: " "$log" || grep -q "test result: ok. 0 passed" "$log"; then
+    echo "api-fuzz: $what's fuzz test did not run"
+    exit 1
+  fi
+  echo "api-fuzz: $what's fuzz FAILED; schemathesis' failures, again:"
+  sed -n '/: FAILED (/p; /=== FAILURES ===/,/=== SUMMARY ===/p' "$log" | grep -v '^\[20' | head -n 150
+  exit 1
+}
+fuzz "the REST engine" mongo-rest api openapi_fuzz
+fuzz "step 9" step09-system-tests system fuzz
+fuzz "step 10" step10-system-tests system fuzz

@@ -20,10 +20,10 @@
 //!   answers 503 is marked down for [`DOWN_FOR`] and tried last meanwhile.
 //!   A refused connection sent nothing, so any call moves on to the next
 //!   instance; a read (`GET`, `HEAD`) that timed out or got a 503 is tried
-//!   once more on another instance, after a random pause of up to
-//!   [`RETRY_JITTER_MAX`] (jitter: the callers that saw the same failure
-//!   at the same moment do not all retry at the same moment); a write is
-//!   never sent twice.
+//!   once more on another instance (on the same one when the service has
+//!   only one), after a random pause of up to [`RETRY_JITTER_MAX`]
+//!   (jitter: the callers that saw the same failure at the same moment do
+//!   not all retry at the same moment); a write is never sent twice.
 //! - **Bodies**: JSON ([`Upstream::call`]) or raw bytes with their content
 //!   type ([`Upstream::call_raw`]: an uploaded file passed on as it came),
 //!   under the same rules.
@@ -49,8 +49,8 @@ use crate::{request_id, timing::Timings};
 
 /// How long an instance that failed is tried last.
 pub const DOWN_FOR: Duration = Duration::from_secs(2);
-/// The longest random pause before a read is tried again on another
-/// instance (a refused connection, which sent nothing, moves on at once).
+/// The longest random pause before a read is tried again (a refused
+/// connection, which sent nothing, moves on to the next instance at once).
 pub const RETRY_JITTER_MAX: Duration = Duration::from_millis(25);
 /// The largest answer body read from a service.
 pub const MAX_BODY_BYTES: usize = 16 << 20;
@@ -380,7 +380,12 @@ impl Upstream {
         let service = self.instances.name;
         let read = method == Method::GET || method == Method::HEAD;
         let mut last = UpstreamError::Unavailable { service, detail: "not tried".into() };
-        for (attempt, base) in self.instances.order().await.into_iter().enumerate() {
+        let mut order = self.instances.order().await;
+        if read && order.len() == 1 {
+            // One instance: a read's one retry goes to it again.
+            order.push(order[0].clone());
+        }
+        for (attempt, base) in order.into_iter().enumerate() {
             let i = base.as_str();
             let url = format!("{base}{path}");
             let started = Instant::now();

@@ -24,7 +24,8 @@ struct Seen {
 
 /// A stand-in service on port 0: `/ok` answers JSON, `/slow-body` sends its
 /// head at once and its body after 3 s, `/redirect` answers 303, `/busy` 503,
-/// `POST /echo` answers the content type and body it got.
+/// `/flaky` 503 to its first call and 200 after, `POST /echo` answers the
+/// content type and body it got.
 fn stand_in() -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let data = web::Data::from(seen.clone());
@@ -70,6 +71,15 @@ fn stand_in() -> (String, Arc<Seen>) {
                 web::route().to(|seen: web::Data<Seen>| async move {
                     seen.calls.fetch_add(1, Ordering::SeqCst);
                     HttpResponse::ServiceUnavailable().finish()
+                }),
+            )
+            .route(
+                "/flaky",
+                web::route().to(|seen: web::Data<Seen>| async move {
+                    match seen.calls.fetch_add(1, Ordering::SeqCst) {
+                        0 => HttpResponse::ServiceUnavailable().finish(),
+                        _ => HttpResponse::Ok().json(serde_json::json!({ "ok": true })),
+                    }
                 }),
             )
     })
@@ -175,4 +185,28 @@ async fn a_raw_body_goes_as_it_is_with_its_content_type_and_is_not_resent() {
     let client = Upstream::new(Instances::new("jobs", vec![closed_port()]), Duration::from_secs(2));
     let result = client.call_raw(&ctx("raw-3"), Method::POST, "/echo", &body, "application/json", &[]).await;
     assert!(matches!(result, Err(UpstreamError::Unavailable { .. })), "{result:?}");
+}
+
+#[actix_web::test]
+async fn a_read_is_retried_once_on_a_single_instance_and_a_write_is_not() {
+    let (url, seen) = stand_in();
+    let client = Upstream::new(Instances::new("likes", vec![url]), Duration::from_secs(2));
+    let c = ctx("retry-1");
+    // A read that got a 503 from the only instance is tried on it once more.
+    let reply = client.call(&c, Method::GET, "/flaky", None).await.expect("the retry answers");
+    assert_eq!(reply.status, 200);
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(c.timings.calls().len(), 2, "both attempts are timed");
+    // Once, not more: a read that keeps getting 503 is two calls.
+    let (url, seen) = stand_in();
+    let client = Upstream::new(Instances::new("likes", vec![url]), Duration::from_secs(2));
+    let result = client.call(&ctx("retry-2"), Method::GET, "/busy", None).await;
+    assert!(matches!(result, Err(UpstreamError::Unavailable { .. })), "{result:?}");
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 2);
+    // A write that got a 503 is that answer: sent once.
+    let (url, seen) = stand_in();
+    let client = Upstream::new(Instances::new("likes", vec![url]), Duration::from_secs(2));
+    let reply = client.call(&ctx("retry-3"), Method::POST, "/flaky", Some(&serde_json::json!({}))).await.unwrap();
+    assert_eq!(reply.status, 503);
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 1);
 }
