@@ -20,8 +20,8 @@
 //!   answers 503 is marked down for [`DOWN_FOR`] and tried last meanwhile.
 //!   A refused connection sent nothing, so any call moves on to the next
 //!   instance; a read (`GET`, `HEAD`) that timed out or got a 503 is tried
-//!   once more on another instance (on the same one when the service has
-//!   only one), after a random pause of up to [`RETRY_JITTER_MAX`]
+//!   once more on another instance (a 503 or a lost connection on the
+//!   same one when the service has only one), after a random pause of up to [`RETRY_JITTER_MAX`]
 //!   (jitter: the callers that saw the same failure at the same moment do
 //!   not all retry at the same moment); a write is never sent twice.
 //! - **Bodies**: JSON ([`Upstream::call`]) or raw bytes with their content
@@ -381,8 +381,10 @@ impl Upstream {
         let read = method == Method::GET || method == Method::HEAD;
         let mut last = UpstreamError::Unavailable { service, detail: "not tried".into() };
         let mut order = self.instances.order().await;
-        if read && order.len() == 1 {
-            // One instance: a read's one retry goes to it again.
+        let single = order.len() == 1;
+        if read && single {
+            // One instance: a read's one retry goes to it again (but not
+            // after a timeout: that call's time is spent).
             order.push(order[0].clone());
         }
         for (attempt, base) in order.into_iter().enumerate() {
@@ -417,7 +419,7 @@ impl Upstream {
                     self.instances.mark_down(i);
                     log::warn!("{service} at {url}: no answer within {:?}", self.timeout);
                     last = UpstreamError::Timeout { service, timeout: self.timeout };
-                    (read && attempt == 0, true)
+                    (read && attempt == 0 && !single, true)
                 }
             };
             if !retry {
