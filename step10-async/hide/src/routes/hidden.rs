@@ -62,7 +62,7 @@ fn pair(path: &(String, String)) -> Result<(&str, ObjectId), HideError> {
     path = "/v1/hidden/{user}/{post_id}",
     tag = "hidden",
     params(
-        ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
+        ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$"),
         ("post_id" = String, Path, description = "The post (24 hex digits)", pattern = "^[0-9a-fA-F]{24}$"),
         kit::openapi::IdempotencyKey,
     ),
@@ -90,7 +90,7 @@ pub async fn hide(store: web::Data<Store>, path: web::Path<(String, String)>) ->
     path = "/v1/hidden/{user}/{post_id}",
     tag = "hidden",
     params(
-        ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
+        ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$"),
         ("post_id" = String, Path, description = "The post (24 hex digits)", pattern = "^[0-9a-fA-F]{24}$"),
         kit::openapi::IdempotencyKey,
     ),
@@ -115,7 +115,7 @@ pub async fn unhide(store: web::Data<Store>, path: web::Path<(String, String)>) 
     path = "/v1/hidden/{user}",
     tag = "hidden",
     params(
-        ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
+        ("user" = String, Path, description = "The user (1 to 32 letters, digits, - or _)", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$"),
     ),
     responses(
         (status = 200, description = "The user's hidden posts, newest first (empty for a user who hides none); at most MAX_HIDDEN_PER_USER", body = HiddenList),

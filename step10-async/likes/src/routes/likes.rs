@@ -92,7 +92,7 @@ pub struct Reconcile {
     tag = "likes",
     params(
         ("post_id" = String, Path, description = "The post: 24 hex digits", pattern = "^[0-9a-fA-F]{24}$"),
-        ("user" = String, Path, description = "Who likes it: the web front's user name", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
+        ("user" = String, Path, description = "Who likes it: the web front's user name", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$"),
         kit::openapi::IdempotencyKey,
     ),
     responses(
@@ -121,7 +121,7 @@ pub async fn like(store: web::Data<Store>, path: web::Path<(String, String)>) ->
     tag = "likes",
     params(
         ("post_id" = String, Path, description = "The post: 24 hex digits", pattern = "^[0-9a-fA-F]{24}$"),
-        ("user" = String, Path, description = "Who liked it", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
+        ("user" = String, Path, description = "Who liked it", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$"),
         kit::openapi::IdempotencyKey,
     ),
     responses(
@@ -188,7 +188,7 @@ pub fn parse_counts_query(pairs: &[(String, String)]) -> Result<(Vec<String>, Op
     tag = "likes",
     params(
         ("post_ids" = String, Query, description = "Post ids (24 hex digits) separated by commas: at most 100 distinct ones; repeats are answered once", pattern = "^[0-9a-fA-F]{24}(,[0-9a-fA-F]{24})*$"),
-        ("user" = Option<String>, Query, description = "Also say whether this user liked each post", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$"),
+        ("user" = Option<String>, Query, description = "Also say whether this user liked each post", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$"),
     ),
     responses(
         (status = 200, description = "One item per post, in the order asked", body = Counts),
@@ -211,7 +211,7 @@ pub async fn counts(
     get,
     path = "/v1/liked/{user}",
     tag = "likes",
-    params(("user" = String, Path, description = "The user", min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$")),
+    params(("user" = String, Path, description = "The user", min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$")),
     responses(
         (status = 200, description = "The posts, newest like first (at most 100)", body = LikedBy),
         (status = 400, description = "A bad user name", body = crate::openapi::ErrorBody),

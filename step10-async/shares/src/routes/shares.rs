@@ -36,7 +36,7 @@ pub struct NewShare {
     pub post_id: String,
     /// Who shares it (the web front's user name: letters and digits of any
     /// script, `-` and `_`).
-    #[schema(min_length = 1, max_length = 32, pattern = r"^[\p{L}\p{N}_-]+$")]
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[\p{Alpha}\p{N}_-]+$")]
     pub user: String,
 }
 
