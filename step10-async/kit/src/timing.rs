@@ -31,9 +31,10 @@ impl Timings {
         self.0.borrow().clone()
     }
 
-    /// The steps that were service calls (everything but `render`).
+    /// The steps that were service calls (everything but `render` and
+    /// `total`).
     pub fn calls(&self) -> Vec<Timing> {
-        self.all().into_iter().filter(|t| t.name != "render").collect()
+        self.all().into_iter().filter(|t| t.name != "render" && t.name != "total").collect()
     }
 
     /// The `Server-Timing` value: `name;desc="…";dur=1.23` per step.
@@ -41,8 +42,11 @@ impl Timings {
         self.all()
             .iter()
             .map(|t| {
-                let description: String =
-                    t.description.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\').collect();
+                let description: String = t
+                    .description
+                    .chars()
+                    .filter(|c| (c.is_ascii_graphic() || *c == ' ') && *c != '"' && *c != '\\')
+                    .collect();
                 format!("{};desc=\"{}\";dur={:.2}", t.name, description, t.duration.as_secs_f64() * 1e3)
             })
             .collect::<Vec<_>>()
@@ -59,9 +63,10 @@ mod tests {
         let timings = Timings::default();
         timings.record("search", "/v1/search?q=\"x\"", Duration::from_micros(1_500));
         timings.record("render", "index.html", Duration::from_micros(250));
+        timings.record("total", "the whole request\n", Duration::from_micros(2_000));
         assert_eq!(
             timings.header_value(),
-            r#"search;desc="/v1/search?q=x";dur=1.50, render;desc="index.html";dur=0.25"#
+            r#"search;desc="/v1/search?q=x";dur=1.50, render;desc="index.html";dur=0.25, total;desc="the whole request";dur=2.00"#
         );
         assert_eq!(timings.calls().len(), 1);
     }
