@@ -7,12 +7,8 @@
 //! colliding are temporary (503 with `Retry-After`), anything else is ours
 //! (500, the cause logged and not shown).
 
-use actix_web::{
-    http::{header, StatusCode},
-    HttpResponse, ResponseError,
-};
-use kit::mongo::is_unavailable;
-use mongo_rest::error::error_body;
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use kit::error::is_unavailable;
 
 /// How many seconds a client is told to wait when the database is down.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -60,17 +56,10 @@ impl From<mongodb::error::Error> for HideError {
     }
 }
 
-// `Debug` walks the `source()` chain, so that a logged error shows its cause
-// (as zero-to-production does).
+// `Debug` walks the `source()` chain, so that a logged error shows its cause.
 impl std::fmt::Debug for HideError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            write!(f, "\n  caused by: {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        kit::error::fmt_chain(self, f)
     }
 }
 
@@ -98,11 +87,8 @@ impl ResponseError for HideError {
                 "database error (logged)".to_owned()
             }
         };
-        let mut response = HttpResponse::build(status);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
-        }
-        response.json(error_body(status, &message))
+        let retry_after = (status == StatusCode::SERVICE_UNAVAILABLE).then_some(RETRY_AFTER_SECS);
+        kit::error::respond(status, &message, retry_after)
     }
 }
 

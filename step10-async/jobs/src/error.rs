@@ -7,12 +7,8 @@
 //! `Retry-After`, an unreachable database a 503 with `Retry-After`, and
 //! anything else a 500 with the cause logged and not shown.
 
-use actix_web::{
-    http::{header, StatusCode},
-    HttpResponse, ResponseError,
-};
-use kit::mongo::is_unavailable;
-use mongo_rest::error::error_body;
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use kit::error::is_unavailable;
 
 /// How many seconds a client is told to wait when the database is down.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -68,13 +64,7 @@ impl From<mongodb::error::Error> for JobsError {
 // `Debug` walks the `source()` chain, so that a logged error shows its cause.
 impl std::fmt::Debug for JobsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            write!(f, "\n  caused by: {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        kit::error::fmt_chain(self, f)
     }
 }
 
@@ -105,17 +95,12 @@ impl ResponseError for JobsError {
             }
             other => other.to_string(),
         };
-        let mut response = HttpResponse::build(status);
-        match self {
-            JobsError::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
-            }
-            JobsError::QueueFull { retry_after, .. } => {
-                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
-            }
-            _ => {}
-        }
-        response.json(error_body(status, &message))
+        let retry_after = match self {
+            JobsError::Unavailable(_) => Some(RETRY_AFTER_SECS),
+            JobsError::QueueFull { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        kit::error::respond(status, &message, retry_after)
     }
 }
 

@@ -19,10 +19,13 @@
 //! - [`server`]: the HTTP server every JSON service runs: request ids, one
 //!   log line per request, JSON errors, `/health/live`.
 //! - [`health`]: the readiness answer.
+//! - [`error`]: how the new services answer and log their errors (the
+//!   envelope with `Retry-After`, the cause chain, "unavailable").
 //! - [`idempotency`]: `Idempotency-Key` on writes a client may retry (a
 //!   middleware and its store in the service's database).
 //! - [`openapi`]: what the new services' OpenAPI documents share (the
-//!   `Idempotency-Key` header parameter).
+//!   error envelope, the `Idempotency-Key` header parameter,
+//!   `/health/live`, serving the document).
 //! - [`latency`]: `SIMULATED_LATENCY_MS`, the teaching delay (mongo-rest's,
 //!   so that posts and tags share it).
 //! - [`txn`]: transactions that keep a counter in step with what it
@@ -35,6 +38,7 @@
 //!   target's side of it: applying a batch with its checkpoint in one
 //!   transaction, compare-and-set.
 
+pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod mongo;

@@ -7,12 +7,8 @@
 //! with `Retry-After`); anything else is ours (500, the cause logged and
 //! not shown).
 
-use actix_web::{
-    http::{header, StatusCode},
-    HttpResponse, ResponseError,
-};
-use kit::mongo::is_unavailable;
-use mongo_rest::error::error_body;
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use kit::error::is_unavailable;
 
 /// How many seconds a client is told to wait when the database is down.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -49,12 +45,7 @@ pub enum SharesError {
 
 impl From<mongodb::error::Error> for SharesError {
     fn from(e: mongodb::error::Error) -> Self {
-        // The driver refuses to start a transaction before it has reached
-        // a server ("transactions are not supported by this deployment"):
-        // while the database is down, that is what a write meets first.
-        let no_transactions = matches!(&*e.kind, mongodb::error::ErrorKind::Transaction { message, .. }
-            if message.contains("not supported"));
-        if is_unavailable(&e) || no_transactions {
+        if is_unavailable(&e) {
             SharesError::Unavailable(e)
         } else {
             SharesError::Database(e)
@@ -65,13 +56,7 @@ impl From<mongodb::error::Error> for SharesError {
 // `Debug` walks the `source()` chain, so that a logged error shows its cause.
 impl std::fmt::Debug for SharesError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            write!(f, "\n  caused by: {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        kit::error::fmt_chain(self, f)
     }
 }
 
@@ -112,11 +97,7 @@ impl ResponseError for SharesError {
                 ("database error (logged)".to_owned(), None)
             }
         };
-        let mut response = HttpResponse::build(status);
-        if let Some(secs) = retry_after {
-            response.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        response.json(error_body(status, &message))
+        kit::error::respond(status, &message, retry_after)
     }
 }
 

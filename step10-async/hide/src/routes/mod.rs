@@ -23,5 +23,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/v1/hidden/{user}").route(web::get().to(hidden::list)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
-    .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
+    .service(web::resource("/openapi.json").route(web::get().to(kit::openapi::serve)));
 }

@@ -38,7 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/v1/jobs/{id}/result").route(web::get().to(jobs::result)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
-    .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
+    .service(web::resource("/openapi.json").route(web::get().to(kit::openapi::serve)));
 }
 
 /// What a job id looks like in a path (a UUID's 32 hex digits, lower case).

@@ -26,5 +26,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/v1/liked/{user}").route(web::get().to(likes::liked_by)))
     .service(web::resource("/v1/reconcile").route(web::post().to(likes::reconcile)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
-    .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
+    .service(web::resource("/openapi.json").route(web::get().to(kit::openapi::serve)));
 }

@@ -24,5 +24,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/v1/shares/{post_id}").route(web::get().to(shares::count)))
     .service(web::resource("/v1/reconcile").route(web::post().to(shares::reconcile)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
-    .service(web::resource("/openapi.json").route(web::get().to(crate::openapi::serve)));
+    .service(web::resource("/openapi.json").route(web::get().to(kit::openapi::serve)));
 }
