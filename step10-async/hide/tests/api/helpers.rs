@@ -1,16 +1,10 @@
 //! Spawns the hide service on a random port against a fresh database.
 
-use std::time::Duration;
-
 use kit::settings::Env;
 use step10_hide::{settings::Settings, Application};
 
 pub use crate::client::{Json, TestApi};
-
-/// The server the tests use: the development database.
-pub fn mongodb_uri() -> String {
-    std::env::var("MONGODB_URI").unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into())
-}
+use crate::spawn;
 
 /// A running hide service and the name of its own database.
 pub struct TestApp {
@@ -28,17 +22,12 @@ pub async fn spawn_app() -> TestApp {
 /// The service with settings adjusted by `adjust` (port 0 and a fresh
 /// database are set before it).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let _ = env_logger::builder().is_test(true).try_init();
     let mut settings = Settings::read(&Env(|_: &str| None)).expect("default settings");
-    settings.common.port = 0;
-    settings.common.mongodb_uri = mongodb_uri();
-    settings.common.mongodb_db = format!("test_step10_hide_{}", uuid::Uuid::new_v4().simple());
-    settings.common.db_timeout = Duration::from_millis(1_500);
+    spawn::prepare(&mut settings.common, "hide");
     adjust(&mut settings);
     let db_name = settings.common.mongodb_db.clone();
     let app = Application::build(settings).await.expect("the service builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    let address = spawn::serve(app.port(), app.run_until_stopped());
     TestApp { api: TestApi::new(address, &db_name, true).await, db_name }
 }
 

@@ -10,38 +10,17 @@ use step10_jobs::{settings::Settings, Application, Workers};
 
 pub use crate::client::{Json, TestApi};
 
-/// The server the tests use: the development database.
-pub fn mongodb_uri() -> String {
-    std::env::var("MONGODB_URI").unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into())
-}
-
-/// A fresh database name.
-pub fn fresh_db(service: &str) -> String {
-    format!("test_step10_jobs_{service}_{}", uuid::Uuid::new_v4().simple())
-}
-
-/// A mongo-rest service (posts or tags) in-process on a fresh database.
-pub async fn spawn_rest(default: fn(&str) -> Option<&'static str>, service: &str) -> TestApi {
-    let _ = env_logger::builder().is_test(true).try_init();
-    let name = fresh_db(service);
-    let mut settings = mongo_rest::Settings::from_lookup(|n| default(n).map(Into::into)).expect("settings");
-    settings.port = 0;
-    settings.mongodb_uri = mongodb_uri();
-    settings.mongodb_db = name.clone();
-    let app = kit::rest::build(settings).await.expect("the service builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApi::new(address, &name, true).await
-}
+pub use crate::spawn::mongodb_uri;
+use crate::{rest::spawn_rest, spawn};
 
 /// The posts service.
 pub async fn spawn_posts() -> TestApi {
-    spawn_rest(posts::default, "posts").await
+    spawn_rest(posts::default, "jobs_posts").await
 }
 
 /// The tags service.
 pub async fn spawn_tags() -> TestApi {
-    spawn_rest(tags::default, "tags").await
+    spawn_rest(tags::default, "jobs_tags").await
 }
 
 /// A running jobs service.
@@ -58,10 +37,7 @@ pub struct TestJobs {
 /// a short poll, then `adjust`.
 pub fn settings(posts: &str, adjust: impl FnOnce(&mut Settings)) -> Settings {
     let mut settings = Settings::read(&Env(|_: &str| None)).expect("default settings");
-    settings.common.port = 0;
-    settings.common.mongodb_uri = mongodb_uri();
-    settings.common.mongodb_db = fresh_db("jobs");
-    settings.common.db_timeout = Duration::from_millis(1_500);
+    spawn::prepare(&mut settings.common, "jobs");
     settings.posts_urls = vec![posts.to_owned()];
     settings.poll = Duration::from_millis(50);
     settings.retry_delay = Duration::from_millis(50);
@@ -72,12 +48,10 @@ pub fn settings(posts: &str, adjust: impl FnOnce(&mut Settings)) -> Settings {
 /// The jobs service with `settings`; `owned`: its database is dropped with
 /// it (a second instance on the same database passes `false`).
 pub async fn spawn_jobs(settings: Settings, owned: bool) -> TestJobs {
-    let _ = env_logger::builder().is_test(true).try_init();
     let db_name = settings.common.mongodb_db.clone();
     let mut app = Application::build(settings).await.expect("the service builds");
     let workers = Some(app.detach_workers());
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    let address = spawn::serve(app.port(), app.run_until_stopped());
     TestJobs { api: TestApi::new(address, &db_name, owned).await, db_name, workers }
 }
 

@@ -9,7 +9,10 @@
 // The engine's JSON test client, shared with mongo-rest's tests.
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
 mod client;
+// What step 10's new services' tests share to start them.
 mod concurrency;
 mod helpers;
 mod likes;
 mod probes;
+#[path = "../../../kit/tests/support/spawn.rs"]
+mod spawn;

@@ -8,11 +8,7 @@ use mongodb::bson::{doc, oid::ObjectId};
 use step10_shares::{settings::Settings, Application};
 
 pub use crate::client::{Json, TestApi};
-
-/// The server the tests use: the development database.
-pub fn mongodb_uri() -> String {
-    std::env::var("MONGODB_URI").unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into())
-}
+use crate::{rest, spawn};
 
 /// A running shares service, the posts service it asks, and the names of
 /// their databases.
@@ -27,15 +23,7 @@ pub struct TestApp {
 
 /// The posts service on port 0 and a fresh database.
 pub async fn spawn_posts() -> TestApi {
-    let name = format!("test_step10_shares_posts_{}", uuid::Uuid::new_v4().simple());
-    let mut settings = mongo_rest::Settings::from_lookup(|n| posts::default(n).map(Into::into)).expect("settings");
-    settings.port = 0;
-    settings.mongodb_uri = mongodb_uri();
-    settings.mongodb_db = name.clone();
-    let app = posts::build(settings).await.expect("posts builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApi::new(address, &name, true).await
+    rest::spawn_rest(posts::default, "shares_posts").await
 }
 
 /// The service with default settings, port 0, a fresh database, and the
@@ -49,18 +37,13 @@ pub async fn spawn_app() -> TestApp {
 /// The service with settings adjusted by `adjust` (port 0 and a fresh
 /// database are set before it), beside `posts`.
 pub async fn spawn_app_with(posts: TestApi, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let _ = env_logger::builder().is_test(true).try_init();
     let mut settings = Settings::read(&Env(|_: &str| None)).expect("default settings");
-    settings.common.port = 0;
-    settings.common.mongodb_uri = mongodb_uri();
-    settings.common.mongodb_db = format!("test_step10_shares_{}", uuid::Uuid::new_v4().simple());
-    settings.common.db_timeout = Duration::from_millis(1_500);
+    spawn::prepare(&mut settings.common, "shares");
     settings.posts_timeout = Duration::from_millis(1_500);
     adjust(&mut settings);
     let db_name = settings.common.mongodb_db.clone();
     let app = Application::build(settings).await.expect("the service builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    let address = spawn::serve(app.port(), app.run_until_stopped());
     TestApp { api: TestApi::new(address, &db_name, true).await, db_name, posts }
 }
 

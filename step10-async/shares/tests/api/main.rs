@@ -11,6 +11,12 @@
 // The engine's JSON test client, shared with mongo-rest's tests.
 #[path = "../../../../mongo-rest/tests/api/client.rs"]
 mod client;
+// What step 10's new services' tests share to start them.
+#[path = "../../../kit/tests/support/spawn.rs"]
+mod spawn;
+// The mongo-rest services (posts, tags) they call.
 mod helpers;
 mod probes;
+#[path = "../../../kit/tests/support/rest.rs"]
+mod rest;
 mod shares;
