@@ -361,7 +361,7 @@ if [[ " $STEPS " == *" step10 "* ]]; then
   restart10 web FANOUT=sequential
   wait_for "$WEB" /health/ready
   home_runs "${LAT_MS} ms latency, FANOUT=sequential"; p50_seq=$LAST_P50
-  FANOUT_ROW="median (wrk p50, 4 connections) $p50_none without latency; with $LAT_MS ms on tags, likes, shares, hide and recommend: $p50_conc concurrent (three rounds: at most $((3 * LAT_MS)) ms of waiting; the issue's bound is the no-latency time + 350 ms), $p50_seq one call after another (FANOUT=sequential: tags, hide, recommend, likes and one shares call per post of the 12, 16 calls of $LAT_MS ms)"
+  FANOUT_ROW="median (wrk p50, 4 connections) $p50_none without latency; with $LAT_MS ms on tags, likes, shares, hide and recommend: $p50_conc concurrent (three rounds: at most $((3 * LAT_MS)) ms of waiting; the issue's bound is the no-latency time + 350 ms), $p50_seq one call after another (FANOUT=sequential: tags, hide, recommend, then likes and shares for the 12 posts, five calls of $LAT_MS ms)"
   echo "bench: step10: home: $FANOUT_ROW"
   restart10 web
   for s in tags likes shares hide recommend; do restart10 $s; done
