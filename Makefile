@@ -34,10 +34,14 @@ run: step10 ## Run the newest complete step (step10) with its database and datas
 # always runs them). The tests look for the browser under the same names.
 HAVE_BROWSER := $(and $(shell command -v chromedriver 2>/dev/null),$(shell command -v chromium chromium-browser google-chrome 2>/dev/null))
 BROWSER_TESTS := $(if $(HAVE_BROWSER),,STEP08_BROWSER_TESTS=skip)
+# step10's load smoke test drives wrk; without it, the test is skipped,
+# loudly (`.ci/run` installs it).
+LOAD_TEST := $(if $(shell command -v wrk 2>/dev/null),,STEP10_LOAD_TEST=skip)
 
-test: db ## Run every test (starts the development database if needed) and validate the Compose files and Kubernetes manifests
+test: db ## Run every test (with step10's load smoke test; starts the development database if needed) and validate the Compose files and Kubernetes manifests
 	@$(if $(BROWSER_TESTS),echo "make test: chromedriver or Chromium not found: step08's browser tests are SKIPPED (apt-get install chromium chromium-driver)")
-	$(BROWSER_TESTS) $(CARGO) test --workspace
+	@$(if $(LOAD_TEST),echo "make test: wrk not found: step10's load smoke test is SKIPPED (apt-get install wrk)")
+	$(BROWSER_TESTS) $(LOAD_TEST) $(CARGO) test --workspace
 	@scripts/check-compose.sh
 	@scripts/check-k8s.sh
 
