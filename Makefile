@@ -107,8 +107,8 @@ diff: ## Show what a step changed: make diff FROM=step08-rest TO=step09-services
 	git diff --no-index -M --stat "$$from" "$$to"; git diff --no-index -M "$$from" "$$to"; \
 	test $$? -le 1 # git diff exits 1 when the folders differ
 
-bench: db ## Measure throughput and latency (see docs/src/bench.md); writes bench-report.md
-	scripts/bench.sh
+bench: db ## Measure every step against a reference server, side by side (QUICK=1: a short run; docs/src/bench.md); writes bench-report.md and its charts
+	BENCH_QUICK=$(QUICK) scripts/bench.sh
 
 docs: ## Build the workshop guide into target/book/ (mdBook, pinned, built once into the tool cache)
 	@scripts/docs.sh build

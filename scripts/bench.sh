@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# `make bench`: throughput and latency of step06-monolith, step08-rest (its
-# API and its web front), step09-services (its web front and the services
-# behind it) and step10-async (the same pages, fanned out, with likes,
-# shares and hide), the import rate of `datasets import`, step 9's sync
-# latency (a write in posts until search finds it), the memory of every
-# step 9 and step 10 process, and step 10's own figures: the blocking vs
-# async demo, the logged-in home page with simulated latency (concurrent
-# against sequential fan-out) and a job import, on this machine and its
-# database. Prints a table and writes bench-report.md. Measures, never
-# asserts.
+# `make bench`: one workload against every step, on this machine and its
+# database, side by side with a reference server (bench/src/bin/
+# bench-reference.rs: actix-web, one find_one, the ceiling of any item
+# endpoint here): throughput, p50 and p99 of step06-monolith, step08-rest
+# (its API and its web front), step09-services and step10-async, with the
+# CPU each program and the database spent per request; the home and search
+# pages at 1, 8, 32 and 128 connections; the search and list pages at
+# 1,000, 10,000 and 100,000 posts; every program's memory at rest and after
+# the runs; the import rate of `datasets import`, step 9's sync latency and
+# step 10's own figures (the blocking vs async demo, the logged-in home page
+# with simulated latency, concurrent against sequential, and a job import).
+# Each run is one line of BENCH_RESULTS; bench-report (bench/) turns them
+# into bench-report.md and its SVG charts. Measures, never asserts.
+#
+#   BENCH_QUICK=1         a short run (`make bench QUICK=1`): 4 s per run,
+#                         1,000 and 10,000 posts, no import rate, 20 sync
+#                         writes, a 2,000-post job
 #
 #   BENCH_SECONDS=15      duration of each wrk run
 #   BENCH_CONNECTIONS=32  concurrent connections
@@ -24,6 +31,11 @@
 #   BENCH_JOB_POSTS=10000 posts step 10's jobs service generates and imports (0 skips it)
 #   BENCH_DB=bench        the one database the bench uses: its posts are emptied
 #                         before each import, so every run starts from the same data
+#   BENCH_SCALE_SECONDS=10  duration of each run of the scaling curves
+#   BENCH_SIZES="10000 100000"  the larger databases of the posts curves
+#                         (generated, imported once into ${BENCH_DB}_N and kept)
+#   BENCH_REPORT=bench-report.md  the report; BENCH_CHARTS=bench-report its charts'
+#                         folder; BENCH_RESULTS=target/bench/results.tsv the measurements
 #
 # The programs run with RUST_LOG=warn (a log line per request costs
 # throughput). The report also says how busy each program and the database
@@ -32,14 +44,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_RUN=${BENCH_SECONDS:-15}
+QUICK=${BENCH_QUICK:-}
+[[ "$QUICK" == 0 ]] && QUICK=""
+q() { if [[ -n "$QUICK" ]]; then echo "$2"; else echo "$1"; fi; } # q FULL QUICK
+SECONDS_PER_RUN=${BENCH_SECONDS:-$(q 15 4)}
+SCALE_SECONDS=${BENCH_SCALE_SECONDS:-$(q 10 3)}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 STEPS=${BENCH_STEPS:-step06 step08 step09 step10}
-SYNC_WRITES=${BENCH_SYNC_WRITES:-100}
-IMPORT_POSTS=${BENCH_IMPORT_POSTS:-100000}
+SYNC_WRITES=${BENCH_SYNC_WRITES:-$(q 100 20)}
+IMPORT_POSTS=${BENCH_IMPORT_POSTS:-$(q 100000 0)}
+SIZES=${BENCH_SIZES:-$(q "10000 100000" "10000")}
 PORT=${BENCH_PORT:-5090}
 DB=${BENCH_DB:-bench}
 REPORT=${BENCH_REPORT:-bench-report.md}
+CHARTS=${BENCH_CHARTS:-bench-report}
+RESULTS=${BENCH_RESULTS:-${CARGO_TARGET_DIR:-target}/bench/results.tsv}
+mkdir -p "$(dirname "$RESULTS")"
+: > "$RESULTS"
+record() { local IFS=$'\t'; echo "$*" >> "$RESULTS"; } # one tab-separated line of the measurements
 
 command -v wrk >/dev/null || { echo "bench: wrk is needed: apt-get install wrk (Debian/Ubuntu) or brew install wrk"; exit 1; }
 command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
@@ -47,7 +69,7 @@ command -v curl >/dev/null || { echo "bench: curl is needed"; exit 1; }
 echo "bench: building release binaries"
 # One build for the programs of the steps measured (one set of features,
 # so nothing is built twice).
-PACKAGES=(-p datasets)
+PACKAGES=(-p datasets -p bench)
 [[ " $STEPS " == *" step06 "* ]] && PACKAGES+=(-p step06-monolith)
 [[ " $STEPS " == *" step08 "* ]] && PACKAGES+=(-p step08-rest)
 SERVICES9=(posts search recommend tags sync web)
@@ -105,40 +127,74 @@ DBNAME=$(cat "/proc/$DBPID/comm" 2>/dev/null || echo unknown)
 # The whole machine's busy and total ticks (all cores, from /proc/stat),
 # and the share of the machine that was busy between two readings.
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
-machine_busy() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%d%%", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "n/a"}'; }
+machine_busy() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%d%%", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "0%"}'; }
 cpu_ticks() { [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 HZ=$(getconf CLK_TCK)
 percent() { awk -v a="$1" -v hz="$HZ" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%d%%", 100 * a / hz / s}'; }
 # CPU milliseconds per request: ticks used during the run over requests served.
-per_request() { awk -v a="$1" -v hz="$HZ" -v n="$2" 'BEGIN {if (n > 0) printf "%.2f ms", 1000 * a / hz / n; else printf "n/a"}'; }
-# How much CPU a program used during a run: share of a core, and per request.
-usage() { echo "$(percent "$1"), $(per_request "$1" "$2")/req"; }
+per_request() { awk -v a="$1" -v hz="$HZ" -v n="$2" 'BEGIN {if (n > 0) printf "%.3f", 1000 * a / hz / n; else printf "0"}'; }
 
-rows=()
-run() { # name url pid... (the programs that serve it, for their CPU)
+# Progress: how many runs this bench makes (each step's block adds its
+# own), how many are done, and a guess of the time left from the time the
+# runs so far took.
+declare -A PLAN=([reference]=1 [step06]=$((5 + 6 + 2 * $(wc -w <<<"$SIZES"))) [step08]=$((7 + 6 + 3 * $(wc -w <<<"$SIZES")))
+  [step09]=12 [step10]=17)
+PLANNED=0; for step in reference $STEPS; do PLANNED=$((PLANNED + ${PLAN[$step]:-0})); done
+DONE=0 STARTED=$SECONDS
+progress() { # label
+  local left="" per
+  if ((DONE > 0)); then
+    per=$(( (SECONDS - STARTED) / DONE ))
+    left=", about $(( (PLANNED - DONE) * per / 60 + 1 )) min left"
+  fi
+  echo "bench: [$((DONE + 1))/$PLANNED$left] $1"
+}
+
+# run LABEL URL PID...: one wrk run against URL, served by the programs
+# PID... (for their CPU). One `run` line in $RESULTS: its step (the label's
+# first word), GROUP (default main), the connections, POSTS (default
+# 1,000), the figures. ALSO=GROUP records the same line in that group too
+# (the 32-connection point of a scaling curve is the main table's run).
+run() {
   local name=$1 url=$2; shift 2
-  local pids=("$@") before=() out db0 db1 rps p50 p99 errors i cpu=""
+  local pids=("$@") before=() out db0 db1 rps p50 p99 i programs="" step=${name%%[ :]*}
+  progress "$name"
   for i in "${!pids[@]}"; do before[i]=$(cpu_ticks "${pids[i]}"); done
   db0=$(cpu_ticks "$DBPID")
   local header=(); [[ -n "${COOKIE:-}" ]] && header=(-H "Cookie: $COOKIE")
   local machine0; machine0=$(machine_ticks)
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --timeout "${WRK_TIMEOUT:-10s}" --latency "${header[@]}" "$url")
+  out=$(wrk -t"$((CONNECTIONS < 2 ? 1 : 2))" -c"$CONNECTIONS" -d"${RUN_SECONDS:-$SECONDS_PER_RUN}s" --timeout "${WRK_TIMEOUT:-10s}" --latency "${header[@]}" "$url")
   db1=$(cpu_ticks "$DBPID")
   LAST_MACHINE=$(machine_busy "$machine0" "$(machine_ticks)")
   local requests; requests=$(awk '/ requests in / {print $1}' <<<"$out")
   for i in "${!pids[@]}"; do
-    cpu+="${cpu:+ + }$(cat "/proc/${pids[i]}/comm" 2>/dev/null) $(usage $(( $(cpu_ticks "${pids[i]}") - before[i] )) "$requests")"
+    programs+="${programs:+,}$(cat "/proc/${pids[i]}/comm" 2>/dev/null)=$(per_request $(( $(cpu_ticks "${pids[i]}") - before[i] )) "$requests")"
   done
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-  local db_cpu; db_cpu=$( [[ -n "$DBPID" ]] && usage $((db1 - db0)) "$requests" || echo "n/a")
-  rows+=("| $name | \`GET ${url#http://127.0.0.1:}\` | $rps | $p50 | $p99 | $cpu | $db_cpu | ${errors:-none} |")
-  LAST_RPS=$rps LAST_P50=$p50 LAST_CPU=$cpu LAST_REQUESTS=$requests
   LAST_NON2XX=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); LAST_NON2XX=${LAST_NON2XX:-0}
-  echo "bench: $name: $rps req/s, p99 $p99"
+  local socket; socket=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+  local db_ms="-"; [[ -n "$DBPID" ]] && db_ms=$(per_request $((db1 - db0)) "$requests")
+  local group
+  for group in "${GROUP:-main}" ${ALSO:-}; do
+    record run "$step" "$group" "$name" "GET ${url#http://127.0.0.1:[0-9]*}" "$CONNECTIONS" "${POSTS:-1000}" "$rps" "$p50" "$p99" \
+      "$requests" $((LAST_NON2XX + ${socket:-0})) "${LAST_MACHINE%\%}" "$db_ms" "$programs"
+  done
+  LAST_RPS=$rps LAST_P50=$p50 LAST_REQUESTS=$requests
+  LAST_CPU=$(tr ',' ' ' <<<"$programs")
+  echo "bench:   $rps req/s, p50 $p50, p99 $p99 (CPU ms/req: ${LAST_CPU}; db $db_ms)"
+  DONE=$((DONE + 1))
   settle
+}
+
+# scale_connections LABEL URL PID...: the same request at 1, 8 and 128
+# connections (32 is the main table's run, recorded with ALSO=connections).
+scale_connections() {
+  local c
+  for c in 1 8 128; do
+    CONNECTIONS=$c GROUP=connections RUN_SECONDS=$SCALE_SECONDS run "$@"
+  done
 }
 
 # Waits until the database is idle again: requests that wrk gave up on can
@@ -152,43 +208,102 @@ settle() {
   done
 }
 
-echo "bench: $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run"
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# at_rest STEP NAME=PID...: each program's resident set now; after STEP:
+# the `mem` lines, with each one's resident set now as "after the runs".
+declare -A REST=()
+at_rest() { local p; for p in "${@:2}"; do REST[$1.${p%%=*}]=$(rss_kb "${p#*=}"); done; }
+after() { local p; for p in "${@:2}"; do record mem "$1" "${p%%=*}" "${REST[$1.${p%%=*}]}" "$(rss_kb "${p#*=}")"; done; }
+
+# The larger databases of the posts curves: ${DB}_N holds N generated
+# posts, imported once and kept (checked by their count) between runs.
+sized_db() { echo "${DB}_$1"; }
+for n in $SIZES; do
+  have=$(MONGODB_DB=$(sized_db "$n") $BIN/datasets stats 2>/dev/null | awk '$1 == "posts" {gsub(",", "", $2); print $2; exit}')
+  if [[ "${have:-0}" != "$n" ]]; then
+    echo "bench: generating and importing $n posts into $(sized_db "$n") (once: kept for later runs)"
+    GEN=$(mktemp --suffix=.jsonl)
+    $BIN/datasets generate --count "$n" --seed 11 -o "$GEN" 2>/dev/null
+    MONGODB_DB=$(sized_db "$n") $BIN/datasets import --drop "$GEN" >/dev/null 2>&1
+    rm -f "$GEN"
+  fi
+done
+
+# The post every item request asks for: the dataset's seventh.
+ITEM=$(sed -n 7p datasets/reddit-1000.jsonl | grep -o '"\$oid":"[0-9a-f]\{24\}"' | head -1 | cut -d'"' -f4)
+
+echo "bench: $CONNECTIONS connections, ${SECONDS_PER_RUN}s per run (${SCALE_SECONDS}s for the scaling curves), $PLANNED runs"
+# The reference server: the ceiling of an item endpoint on this database.
+REF="http://127.0.0.1:$((PORT + 9))"
+MONGODB_DB=$DB PORT=$((PORT + 9)) RUST_LOG=warn $BIN/bench-reference &
+REFPID=$!; PIDS+=("$REFPID")
+wait_for "$REF"
+at_rest reference bench-reference=$REFPID
+run "reference: one post" "$REF/posts/$ITEM" "$REFPID"
+after reference bench-reference=$REFPID
+kill "$REFPID"; wait "$REFPID" 2>/dev/null || true
+
 if [[ " $STEPS " == *" step06 "* ]]; then
   URL="http://127.0.0.1:$PORT"
-  MONGODB_DB=$DB PORT=$PORT RUST_LOG=warn $BIN/step06-monolith &
-  APP=$!; PIDS+=("$APP")
-  wait_for "$URL"
-  POST=$(curl -fs "$URL/" | grep -o '/posts/[0-9a-f]\{24\}' | head -1)
-  [[ -n "$POST" ]] || { echo "bench: no post on the home page: is the dataset loaded?"; exit 1; }
+  start06() { # database
+    MONGODB_DB=$1 PORT=$PORT RUST_LOG=warn $BIN/step06-monolith &
+    APP=$!; PIDS+=("$APP")
+    wait_for "$URL"
+  }
+  start06 "$DB"
+  at_rest step06 step06-monolith=$APP
   run "step06: stylesheet (no database)" "$URL/static/style.css" "$APP"
-  run "step06: one post" "$URL$POST" "$APP"
-  run "step06: home (aggregation)" "$URL/" "$APP"
-  run "step06: search" "$URL/search_results/python" "$APP"
+  run "step06: one post" "$URL/posts/$ITEM" "$APP"
+  ALSO="connections posts" run "step06: home (aggregation)" "$URL/" "$APP"
+  scale_connections "step06: home (aggregation)" "$URL/" "$APP"
+  ALSO="connections posts" run "step06: search" "$URL/search_results/python" "$APP"
+  scale_connections "step06: search" "$URL/search_results/python" "$APP"
   # The cookie goes to this one run only (a prefix assignment): an
   # anonymous run must not send it.
   cookie=$(login_with_topics "$URL")
   COOKIE=$cookie run "step06: home, logged in with topics" "$URL/" "$APP"
+  after step06 step06-monolith=$APP
   kill "$APP"; wait "$APP" 2>/dev/null || true
+  for n in $SIZES; do
+    start06 "$(sized_db "$n")"
+    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step06: search" "$URL/search_results/python" "$APP"
+    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step06: home (aggregation)" "$URL/" "$APP"
+    kill "$APP"; wait "$APP" 2>/dev/null || true
+  done
 fi
 if [[ " $STEPS " == *" step08 "* ]]; then
   WEB="http://127.0.0.1:$((PORT + 1))" API="http://127.0.0.1:$((PORT + 2))"
-  MONGODB_DB=$DB PORT=$((PORT + 2)) RUST_LOG=warn $BIN/step08-api &
-  APIPID=$!; PIDS+=("$APIPID")
-  wait_for "$API"
-  MONGODB_DB=$DB PORT=$((PORT + 1)) API_URL=$API RUST_LOG=warn $BIN/step08-web &
-  WEBPID=$!; PIDS+=("$WEBPID")
-  wait_for "$WEB"
-  ID=$(curl -fs "$API/posts?max_results=1&page=7" | grep -o '"_id":"[0-9a-f]\{24\}"' | head -1 | cut -d'"' -f4)
-  [[ -n "$ID" ]] || { echo "bench: the API lists no post: is the dataset loaded?"; exit 1; }
-  run "step08 API: one post" "$API/posts/$ID" "$APIPID"
-  run "step08 API: page 3 of 25 (count)" "$API/posts?max_results=25&page=3" "$APIPID"
+  start08() { # database
+    MONGODB_DB=$1 PORT=$((PORT + 2)) RUST_LOG=warn $BIN/step08-api &
+    APIPID=$!; PIDS+=("$APIPID")
+    wait_for "$API"
+    MONGODB_DB=$1 PORT=$((PORT + 1)) API_URL=$API RUST_LOG=warn $BIN/step08-web &
+    WEBPID=$!; PIDS+=("$WEBPID")
+    wait_for "$WEB"
+  }
+  start08 "$DB"
+  curl -fs -o /dev/null "$API/posts/$ITEM" || { echo "bench: the API has no post $ITEM: is the dataset loaded?"; exit 1; }
+  at_rest step08 step08-api=$APIPID step08-web=$WEBPID
+  run "step08 API: one post" "$API/posts/$ITEM" "$APIPID"
+  ALSO=posts run "step08 API: page 3 of 25 (count)" "$API/posts?max_results=25&page=3" "$APIPID"
   run "step08 API: page 3 of 25 (count=none)" "$API/posts?max_results=25&page=3&count=none" "$APIPID"
-  run "step08 web: one post" "$WEB/posts/$ID" "$WEBPID" "$APIPID"
-  run "step08 web: home (aggregation)" "$WEB/" "$WEBPID" "$APIPID"
-  run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
+  run "step08 web: one post" "$WEB/posts/$ITEM" "$WEBPID" "$APIPID"
+  ALSO=connections run "step08 web: home (aggregation)" "$WEB/" "$WEBPID" "$APIPID"
+  scale_connections "step08 web: home (aggregation)" "$WEB/" "$WEBPID" "$APIPID"
+  ALSO="connections posts" run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
+  scale_connections "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
+  ALSO=posts run "step08 API: search python, sorted, 25 (count)" "$API/posts?where=%7B%22keywords%22%3A%7B%22%24all%22%3A%5B%22python%22%5D%7D%7D&sort=-score,-_id&max_results=25" "$APIPID"
+  after step08 step08-api=$APIPID step08-web=$WEBPID
   kill "$WEBPID" "$APIPID"; wait "$WEBPID" "$APIPID" 2>/dev/null || true
+  for n in $SIZES; do
+    start08 "$(sized_db "$n")"
+    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step08 API: page 3 of 25 (count)" "$API/posts?max_results=25&page=3" "$APIPID"
+    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
+    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step08 API: search python, sorted, 25 (count)" \
+      "$API/posts?where=%7B%22keywords%22%3A%7B%22%24all%22%3A%5B%22python%22%5D%7D%7D&sort=-score,-_id&max_results=25" "$APIPID"
+    kill "$WEBPID" "$APIPID"; wait "$WEBPID" "$APIPID" 2>/dev/null || true
+  done
 fi
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 MEMORY=""
 SYNC_ROW="(not measured)"
 if [[ " $STEPS " == *" step09 "* ]]; then
@@ -215,24 +330,20 @@ if [[ " $STEPS " == *" step09 "* ]]; then
   echo "bench: step09: waiting for sync to snapshot the posts into search and recommend"
   wait_for "$(u sync)" /health/ready
   sleep 2 # recommend reloads its candidates after the last batch
-  at_rest=0
-  for s in "${!P9[@]}"; do at_rest=$((at_rest + $(rss_kb "${P9[$s]}"))); done
-  ID=$(curl -fs "$(u posts)/posts?max_results=1&page=7" | grep -o '"_id":"[0-9a-f]\{24\}"' | head -1 | cut -d'"' -f4)
+  procs9=(); for s in "${SERVICES9[@]}"; do procs9+=("step09-$s=${P9[$s]}"); done
+  at_rest step09 "${procs9[@]}"
+  ID=$ITEM
   WEB=$(u web)
   run "step09 web: one post" "$WEB/posts/$ID" "${P9[web]}" "${P9[posts]}" "${P9[tags]}"
-  run "step09 web: home (materialised recommendations)" "$WEB/" "${P9[web]}" "${P9[recommend]}"
-  run "step09 web: search" "$WEB/search_results/python" "${P9[web]}" "${P9[search]}"
+  ALSO=connections run "step09 web: home (materialised recommendations)" "$WEB/" "${P9[web]}" "${P9[recommend]}"
+  scale_connections "step09 web: home (materialised recommendations)" "$WEB/" "${P9[web]}" "${P9[recommend]}"
+  ALSO=connections run "step09 web: search" "$WEB/search_results/python" "${P9[web]}" "${P9[search]}"
+  scale_connections "step09 web: search" "$WEB/search_results/python" "${P9[web]}" "${P9[search]}"
   cookie=$(login_with_topics "$WEB")
   COOKIE=$cookie run "step09 web: home, logged in with topics" "$WEB/" "${P9[web]}" "${P9[tags]}" "${P9[recommend]}"
   run "step09 search: one page" "$(u search)/v1/search?q=python" "${P9[search]}"
   run "step09 recommend: v2, no topics" "$(u recommend)/v2/recommendations" "${P9[recommend]}"
-  after=0; MEMORY="| process | RSS at rest | RSS after the runs |"$'\n'"|---|---|---|"
-  for s in web posts search recommend tags sync; do
-    MEMORY+=$'\n'"| step09-$s | $(( $(rss_kb "${P9[$s]}") / 1024 )) MB | "
-    after=$((after + $(rss_kb "${P9[$s]}")))
-    MEMORY+="$(( $(rss_kb "${P9[$s]}") / 1024 )) MB |"
-  done
-  MEMORY+=$'\n'"| **sum** | $((at_rest / 1024)) MB | $((after / 1024)) MB |"
+  after step09 "${procs9[@]}"
   # Sync latency: PATCH a post's title with a word no post has, then poll
   # search (every 5 ms) until it finds the post.
   echo "bench: step09: timing $SYNC_WRITES writes from posts to search"
@@ -255,6 +366,7 @@ if [[ " $STEPS " == *" step09 "* ]]; then
   done
   SYNC_ROW=$(printf '%s\n' "${lat[@]}" | sort -n | awk '{a[NR]=$1} END {printf "median %d ms, max %d ms over %d writes (PATCH in posts until search finds it; sync POLL_MS default)", a[int((NR+1)/2)], a[NR], NR}')
   echo "bench: sync: $SYNC_ROW"
+  record note "Step 9's sync latency" "$SYNC_ROW"
   kill "${P9[@]}"; wait "${P9[@]}" 2>/dev/null || true
 fi
 STEP10=""
@@ -304,20 +416,25 @@ if [[ " $STEPS " == *" step10 "* ]]; then
   sleep 10
   # PSS counts a page shared by several processes (libc, …) once in all.
   pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-  sum10=0 pss10=0; MEMORY10="| process | RSS 10 s after ready | PSS |"$'\n'"|---|---|---|"
+  procs10() { local s; for s in "${SERVICES10[@]}"; do echo "step10-$s=${P10[$s]}"; done; }
+  mapfile -t procs < <(procs10)
+  at_rest step10 "${procs[@]}"
+  sum10=0 pss10=0
   for s in "${SERVICES10[@]}"; do
-    MEMORY10+=$'\n'"| step10-$s | $(( $(rss_kb "${P10[$s]}") / 1024 )) MiB | $(( $(pss_kb "${P10[$s]}") / 1024 )) MiB |"
     sum10=$((sum10 + $(rss_kb "${P10[$s]}"))) pss10=$((pss10 + $(pss_kb "${P10[$s]}")))
   done
-  MEMORY10+=$'\n'"| **sum** (target < 150 MiB) | $((sum10 / 1024)) MiB | $((pss10 / 1024)) MiB |"
+  record note "Step 10's memory, 10 s after all ten were ready" \
+    "$((sum10 / 1024)) MiB resident in all (target < 150 MiB), $((pss10 / 1024)) MiB proportional (PSS: a page that several processes share, libc's, counted once)"
   echo "bench: step10: memory $((sum10 / 1024)) MiB for the ten processes"
 
   # Step 9's rows, on step 10.
-  ID=$(curl -fs "$(u10 posts)/posts?max_results=1&page=7" | grep -o '"_id":"[0-9a-f]\{24\}"' | head -1 | cut -d'"' -f4)
+  ID=$ITEM
   WEB=$(u10 web)
   run "step10 web: one post" "$WEB/posts/$ID" "${P10[web]}" "${P10[posts]}" "${P10[tags]}" "${P10[likes]}" "${P10[shares]}"
-  run "step10 web: home (anonymous)" "$WEB/" "${P10[web]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
-  run "step10 web: search" "$WEB/search_results/python" "${P10[web]}" "${P10[search]}" "${P10[likes]}" "${P10[shares]}"
+  ALSO=connections run "step10 web: home (anonymous)" "$WEB/" "${P10[web]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
+  scale_connections "step10 web: home (anonymous)" "$WEB/" "${P10[web]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
+  ALSO=connections run "step10 web: search" "$WEB/search_results/python" "${P10[web]}" "${P10[search]}" "${P10[likes]}" "${P10[shares]}"
+  scale_connections "step10 web: search" "$WEB/search_results/python" "${P10[web]}" "${P10[search]}" "${P10[likes]}" "${P10[shares]}"
   cookie10=$(login_with_topics "$WEB")
   COOKIE=$cookie10 run "step10 web: home, logged in with topics" "$WEB/" \
     "${P10[web]}" "${P10[tags]}" "${P10[hide]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
@@ -332,16 +449,16 @@ if [[ " $STEPS " == *" step10 "* ]]; then
     # A fresh web front for each: requests wrk gave up on would still be
     # queued behind the blocked workers.
     restart10 web WORKERS=2
-    CONNECTIONS=$DEMO_C WRK_TIMEOUT=30s run "step10 web: demo $kind, WORKERS=2, $DEMO_C connections" \
+    GROUP=demo CONNECTIONS=$DEMO_C WRK_TIMEOUT=30s run "step10 web: demo $kind, WORKERS=2, $DEMO_C connections" \
       "$WEB/demo/$kind?ms=$DEMO_MS" "${P10[web]}"
     if [[ $kind == blocking ]]; then ceiling=$((2 * 1000 / DEMO_MS)); else ceiling=$((DEMO_C * 1000 / DEMO_MS)); fi
     # Only the 200s count: a request that waited longer than actix's
     # client request timeout (5 s) to be read is answered 408.
     ok=$(awk -v n="$LAST_REQUESTS" -v e="$LAST_NON2XX" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%.1f", (n - e) / s}')
-    demo_rows+="- \`/demo/$kind?ms=$DEMO_MS\`: $ok answers 200 a second ($LAST_RPS req/s with $LAST_NON2XX non-2xx) against a ceiling of $ceiling/s"
+    demo_rows+="\`/demo/$kind?ms=$DEMO_MS\`: $ok answers 200 a second ($LAST_RPS req/s with $LAST_NON2XX non-2xx) against a ceiling of $ceiling/s"
     demo_rows+=" ($(awk -v r="$ok" -v c="$ceiling" 'BEGIN {printf "%.1f", 100 * r / c}')% of it; "
     [[ $kind == blocking ]] && demo_rows+="workers ÷ latency" || demo_rows+="connections ÷ latency, target ≥ 95%"
-    demo_rows+="), p50 $LAST_P50; web $LAST_CPU, the machine $LAST_MACHINE busy (all cores, wrk included)."$'\n'
+    demo_rows+="), p50 $LAST_P50; web $LAST_CPU, the machine $LAST_MACHINE busy (all cores, wrk included). "
   done
   restart10 web
   wait_for "$WEB" /health/ready
@@ -351,7 +468,7 @@ if [[ " $STEPS " == *" step10 "* ]]; then
   # same page with FANOUT=sequential (every call after the one before).
   LAT_MS=${BENCH_LATENCY_MS:-100}
   home_runs() { # label
-    COOKIE=$cookie10 CONNECTIONS=4 run "step10 web: home, logged in, $1, 4 connections" "$WEB/" \
+    GROUP=fanout COOKIE=$cookie10 CONNECTIONS=4 run "step10 web: home, logged in, $1, 4 connections" "$WEB/" \
       "${P10[web]}" "${P10[tags]}" "${P10[hide]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
   }
   home_runs "no latency"; p50_none=$LAST_P50
@@ -370,7 +487,7 @@ if [[ " $STEPS " == *" step10 "* ]]; then
   # Redirecting: a job import of generated posts through the jobs service,
   # from its 202 until it has succeeded (the GET answers 303), then until
   # sync has carried the posts' oplog head to search and to recommend.
-  JOB_POSTS=${BENCH_JOB_POSTS:-10000}
+  JOB_POSTS=${BENCH_JOB_POSTS:-$(q 10000 2000)}
   JOB_ROW="(skipped)"
   if [[ "$JOB_POSTS" -gt 0 ]]; then
     echo "bench: step10: importing $JOB_POSTS generated posts through the jobs service"
@@ -414,42 +531,21 @@ if [[ " $STEPS " == *" step10 "* ]]; then
     JOB_ROW+=" (result $result); the last post found by search $(secs "$t_found") after the 202; sync's checkpoints at the oplog head ($head) in search $(secs "$t_search"), in recommend $(secs "$t_recommend")"
     echo "bench: step10: job: $JOB_ROW"
   fi
-  STEP10="Step 10's blocking vs async demo (web with WORKERS=2, $DEMO_C connections, ${DEMO_MS} ms a request):"$'\n\n'"$demo_rows"$'\n'
-  STEP10+="Step 10's logged-in home page: $FANOUT_ROW"$'\n\n'
-  STEP10+="Step 10's job import (\`POST /v1/jobs/import {\"generate\": $JOB_POSTS, \"seed\": 10}\`, default JOBS_BATCH_SIZE and POLL_MS): $JOB_ROW"
+  record note "Step 10's blocking vs async demo (web with WORKERS=2, $DEMO_C connections, ${DEMO_MS} ms a request)" "$demo_rows"
+  record note "Step 10's logged-in home page" "$FANOUT_ROW"
+  record note "Step 10's job import (\`POST /v1/jobs/import {\"generate\": $JOB_POSTS, \"seed\": 10}\`, default JOBS_BATCH_SIZE and POLL_MS)" "$JOB_ROW"
+  mapfile -t procs < <(procs10)
+  after step10 "${procs[@]}"
   kill "${P10[@]}"; wait "${P10[@]}" 2>/dev/null || true
 fi
 DBDESC="server at ${MONGODB_URI:-mongodb://127.0.0.1:27017}"
 [[ -n "$DBPID" ]] && DBDESC="$DBDESC ($DBNAME, pid $DBPID, on this machine)"
-{
-  echo "# Benchmark: $STEPS"
-  echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, database: $DBDESC, db \`$DB\` (1,000 posts)."
-  echo "wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --timeout 10s --latency; programs: release builds, RUST_LOG=warn."
-  echo
-  echo "| what | request | req/s | p50 | p99 | program CPU | db CPU | errors |"
-  echo "|---|---|---|---|---|---|---|---|"
-  printf '%s\n' "${rows[@]}"
-  echo
-  echo "Import (\`datasets import\` of $IMPORT_POSTS generated posts into an empty \`$DB.posts\`): $IMPORT_ROW"
-  echo
-  echo "Step 9's sync latency: $SYNC_ROW"
-  if [[ -n "$MEMORY" ]]; then
-    echo
-    echo "Step 9's memory (resident set of each process, at rest after startup and sync's snapshot, and after the runs):"
-    echo
-    echo "$MEMORY"
-  fi
-  if [[ -n "$STEP10" ]]; then
-    echo
-    echo "$STEP10"
-    echo
-    echo "Step 10's memory (resident set of each process, 10 s after all were ready):"
-    echo
-    echo "$MEMORY10"
-  fi
-  echo
-  echo "CPU is the share of one core used during the run (100% = one full core), then CPU milliseconds per request served, read from /proc (all threads of the process). Every process shares this machine's cores with wrk."
-} > "$REPORT"
+record meta steps "reference $STEPS"
+record meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+record meta machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr)"
+record meta database "$DBDESC, db \`$DB\` (1,000 posts; the posts curves on \`$(sized_db N)\`)"
+record meta wrk "wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --timeout 10s --latency (the scaling curves: -d${SCALE_SECONDS}s)${QUICK:+; QUICK=1, a short run}"
+record note "Import" "\`datasets import\` of $IMPORT_POSTS generated posts into an empty \`$DB.posts\`: $IMPORT_ROW"
+$BIN/bench-report "$RESULTS" "$REPORT" "$CHARTS"
 echo
 cat "$REPORT"
