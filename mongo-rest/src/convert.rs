@@ -64,6 +64,32 @@ pub fn document_to_json(doc: &Document) -> Map<String, Value> {
     doc.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()
 }
 
+/// A BSON value written as the JSON that [`to_json`] makes of it, without
+/// building that JSON first (for hashing a document, [`crate::store::Served::content_etag`]):
+/// `serde_json::to_writer(w, &AsJson(&value))` writes the bytes
+/// `to_json(&value).to_string()` would.
+pub struct AsJson<'a>(pub &'a Bson);
+
+impl serde::Serialize for AsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Bson::Double(f) if f.is_finite() => s.serialize_f64(*f),
+            Bson::String(text) => s.serialize_str(text),
+            Bson::Array(items) => s.collect_seq(items.iter().map(AsJson)),
+            Bson::Document(doc) => s.collect_map(doc.iter().map(|(k, v)| (k, AsJson(v)))),
+            Bson::Boolean(b) => s.serialize_bool(*b),
+            Bson::Double(_) | Bson::Null | Bson::Undefined => s.serialize_unit(),
+            Bson::Int32(i) => s.serialize_i32(*i),
+            Bson::Int64(i) => s.serialize_i64(*i),
+            Bson::ObjectId(id) => s.serialize_str(&id.to_hex()),
+            Bson::DateTime(d) => s.serialize_str(&rfc1123(*d)),
+            Bson::Decimal128(d) => s.serialize_str(&d.to_string()),
+            Bson::Timestamp(t) => s.serialize_u32(t.time),
+            other => to_json(other).serialize(s),
+        }
+    }
+}
+
 /// Why a JSON value cannot be stored as a field's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypeMismatch(pub FieldType);
@@ -165,6 +191,25 @@ mod tests {
             Value::Object(document_to_json(&doc)),
             json!({"_id": "4b43a616a1b588c68c000000", "at": "Thu, 01 Jan 1970 00:00:00 GMT", "n": 3, "f": 1.5, "tags": ["a"]})
         );
+    }
+
+    #[test]
+    fn as_json_writes_the_bytes_of_to_json() {
+        use mongodb::bson::{Decimal128, Regex, Timestamp};
+        let id = ObjectId::parse_str("4b43a616a1b588c68c000000").unwrap();
+        let doc = doc! {
+            "_id": id, "title": "Quotes \" and \\ and é ✓ \n", "at": DateTime::from_millis(1_364_898_553_000),
+            "i32": -7_i32, "i64": 9_007_199_254_740_993_i64, "f": 0.1, "big": 1e300, "nan": f64::NAN, "inf": f64::INFINITY,
+            "neg0": -0.0, "yes": true, "none": Bson::Null, "undefined": Bson::Undefined, "empty": [], "nested": { "b": [1, { "c": "d" }], "a": {} },
+            "dec": Decimal128::from_bytes([1; 16]), "ts": Timestamp { time: 7, increment: 1 },
+            "re": Regex { pattern: "^a".into(), options: "i".into() },
+        };
+        for (key, value) in &doc {
+            let written = serde_json::to_string(&AsJson(value)).unwrap();
+            assert_eq!(written, to_json(value).to_string(), "{key}");
+        }
+        let whole = serde_json::to_string(&AsJson(&Bson::Document(doc.clone()))).unwrap();
+        assert_eq!(whole, Value::Object(document_to_json(&doc)).to_string());
     }
 
     #[test]

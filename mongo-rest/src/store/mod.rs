@@ -343,14 +343,25 @@ impl Served {
     /// hidden (derived) fields left out, so that it can be computed from
     /// what a default read returns.
     pub fn content_etag(&self, doc: &Document) -> String {
-        let mut content = Document::new();
-        for (k, v) in doc {
-            if !k.starts_with('_') && !self.def.hidden_fields.contains(k) {
-                content.insert(k.clone(), v.clone());
+        /// The content fields, serialized as the JSON object of them.
+        struct Content<'a>(&'a Document, &'a [String]);
+        impl serde::Serialize for Content<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let Content(doc, hidden) = self;
+                let content = doc.iter().filter(|(k, _)| !k.starts_with('_') && !hidden.contains(k));
+                s.collect_map(content.map(|(k, v)| (k, convert::AsJson(v))))
             }
         }
-        let json = serde_json::Value::Object(convert::document_to_json(&content));
-        let digest = Sha1::digest(json.to_string().as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        // Written straight into the hash: no copy of the document, no JSON
+        // tree, no string (this runs for every document read that never
+        // went through the API, such as an imported one).
+        use std::fmt::Write as _;
+        let mut hasher = Sha1::new();
+        serde_json::to_writer(&mut hasher, &Content(doc, &self.def.hidden_fields))
+            .expect("serialising BSON into a hash cannot fail");
+        hasher.finalize().iter().fold(String::with_capacity(40), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
     }
 }
