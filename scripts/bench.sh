@@ -100,8 +100,9 @@ MONGODB_DB=$DB $BIN/datasets import --drop datasets/reddit-1000.jsonl >/dev/null
 
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
-# wait_for URL [PATH]: until URL/PATH (default /health) answers 2xx.
-wait_for() { for _ in $(seq 1 300); do curl -fs "$1${2:-/health}" >/dev/null && return; sleep 0.1; done; echo "bench: $1 did not start"; exit 1; }
+# wait_for URL [PATH]: until URL/PATH (default /health) answers 2xx, at most
+# 2 min (a first start on a large database builds its indexes).
+wait_for() { for _ in $(seq 1 1200); do curl -fs "$1${2:-/health}" >/dev/null && return; sleep 0.1; done; echo "bench: $1 did not start"; exit 1; }
 
 # login_with_topics URL: logs in as `bench` on the pages at URL, tags a post
 # "python" (the user's topics: what the logged-in home page ranks by), and
@@ -176,9 +177,10 @@ run() {
   LAST_NON2XX=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); LAST_NON2XX=${LAST_NON2XX:-0}
   local socket; socket=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
   local db_ms="-"; [[ -n "$DBPID" ]] && db_ms=$(per_request $((db1 - db0)) "$requests")
-  local group
+  local group path=${url#http://127.0.0.1:}
+  path=/${path#*/}
   for group in "${GROUP:-main}" ${ALSO:-}; do
-    record run "$step" "$group" "$name" "GET ${url#http://127.0.0.1:[0-9]*}" "$CONNECTIONS" "${POSTS:-1000}" "$rps" "$p50" "$p99" \
+    record run "$step" "$group" "$name" "GET $path" "$CONNECTIONS" "${POSTS:-1000}" "$rps" "$p50" "$p99" \
       "$requests" $((LAST_NON2XX + ${socket:-0})) "${LAST_MACHINE%\%}" "$db_ms" "$programs"
   done
   LAST_RPS=$rps LAST_P50=$p50 LAST_REQUESTS=$requests
