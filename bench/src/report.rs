@@ -231,28 +231,41 @@ pub fn knee(runs: &[&Run]) -> Option<String> {
     ))
 }
 
+/// A table of curves: one row per curve, one column per `x` any of them
+/// has, each cell what `cell` says of that point ("–" where a curve has none).
+fn curve_table(
+    out: &mut String,
+    curves: &[(String, Vec<&Run>)],
+    x: fn(&Run) -> u32,
+    header: fn(u32) -> String,
+    cell: fn(&Run) -> String,
+) {
+    let mut xs: Vec<u32> = curves.iter().flat_map(|(_, runs)| runs.iter().map(|r| x(r))).collect();
+    xs.sort_unstable();
+    xs.dedup();
+    let headers: Vec<String> = xs.iter().map(|v| header(*v)).collect();
+    let _ = writeln!(out, "| what | {} |", headers.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(xs.len()));
+    for (label, runs) in curves {
+        let cells: Vec<String> =
+            xs.iter().map(|v| runs.iter().find(|r| x(r) == *v).map_or_else(|| "–".into(), |r| cell(r))).collect();
+        let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
+    }
+    out.push('\n');
+}
+
 fn scaling(out: &mut String, results: &Results, chart: &dyn Fn(&mut String, &str)) {
     let by_connections = results.curves("connections", |run| run.connections);
     if !by_connections.is_empty() {
         let _ = writeln!(out, "## How cost grows with connections\n");
-        let mut xs: Vec<u32> = by_connections.iter().flat_map(|(_, runs)| runs.iter().map(|r| r.connections)).collect();
-        xs.sort_unstable();
-        xs.dedup();
-        let header: Vec<String> = xs.iter().map(|x| format!("{x}")).collect();
         let _ = writeln!(out, "req/s (p99 ms) at each number of wrk connections.\n");
-        let _ = writeln!(out, "| what | {} |", header.join(" | "));
-        let _ = writeln!(out, "|---|{}", "---|".repeat(xs.len()));
-        for (label, runs) in &by_connections {
-            let cells: Vec<String> = xs
-                .iter()
-                .map(|x| match runs.iter().find(|r| r.connections == *x) {
-                    Some(r) => format!("{} ({})", figure(r.rps), figure(r.p99_ms)),
-                    None => "–".into(),
-                })
-                .collect();
-            let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
-        }
-        out.push('\n');
+        curve_table(
+            out,
+            &by_connections,
+            |r| r.connections,
+            |x| x.to_string(),
+            |r| format!("{} ({})", figure(r.rps), figure(r.p99_ms)),
+        );
         for (label, runs) in &by_connections {
             let said = knee(runs).unwrap_or_else(|| "grows to the last point: nothing here is saturated yet".into());
             let _ = writeln!(out, "- {label}: {said}.");
@@ -270,24 +283,14 @@ fn scaling(out: &mut String, results: &Results, chart: &dyn Fn(&mut String, &str
     let by_posts = results.curves("posts", |run| run.posts);
     if !by_posts.is_empty() {
         let _ = writeln!(out, "## How cost grows with the posts\n");
-        let mut xs: Vec<u32> = by_posts.iter().flat_map(|(_, runs)| runs.iter().map(|r| r.posts)).collect();
-        xs.sort_unstable();
-        xs.dedup();
-        let header: Vec<String> = xs.iter().map(|x| format!("{x} posts")).collect();
         let _ = writeln!(out, "req/s (program CPU ms/req, db CPU ms/req) at each size of the database.\n");
-        let _ = writeln!(out, "| what | {} |", header.join(" | "));
-        let _ = writeln!(out, "|---|{}", "---|".repeat(xs.len()));
-        for (label, runs) in &by_posts {
-            let cells: Vec<String> = xs
-                .iter()
-                .map(|x| match runs.iter().find(|r| r.posts == *x) {
-                    Some(r) => format!("{} ({:.2}, {})", figure(r.rps), r.program_ms(), db(r)),
-                    None => "–".into(),
-                })
-                .collect();
-            let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
-        }
-        out.push('\n');
+        curve_table(
+            out,
+            &by_posts,
+            |r| r.posts,
+            |x| format!("{x} posts"),
+            |r| format!("{} ({:.2}, {})", figure(r.rps), r.program_ms(), db(r)),
+        );
         for (label, runs) in &by_posts {
             let (first, last) = (runs[0], runs[runs.len() - 1]);
             if first.posts == last.posts {
