@@ -84,7 +84,7 @@ BIN=${CARGO_TARGET_DIR:-target}/release
 
 # The import rate, first: generated posts into the emptied posts collection
 # (inserts, as a first import does; a re-import would measure updates).
-IMPORT_ROW="(skipped)"
+IMPORT_ROW="skipped (BENCH_IMPORT_POSTS=0)"
 if [[ "$IMPORT_POSTS" -gt 0 ]]; then
   GEN=$(mktemp --suffix=.jsonl)
   $BIN/datasets generate --count "$IMPORT_POSTS" --seed 7 -o "$GEN" 2>/dev/null
@@ -184,8 +184,8 @@ run() {
       "$requests" $((LAST_NON2XX + ${socket:-0})) "${LAST_MACHINE%\%}" "$db_ms" "$programs"
   done
   LAST_RPS=$rps LAST_P50=$p50 LAST_REQUESTS=$requests
-  LAST_CPU=$(tr ',' ' ' <<<"$programs")
-  echo "bench:   $rps req/s, p50 $p50, p99 $p99 (CPU ms/req: ${LAST_CPU}; db $db_ms)"
+  LAST_CPU=$(sed 's/=/ /g; s/,/ ms + /g; s/$/ ms of CPU a request/' <<<"$programs")
+  echo "bench:   $rps req/s, p50 $p50, p99 $p99 (${LAST_CPU}; db $db_ms ms)"
   DONE=$((DONE + 1))
   settle
 }
@@ -460,7 +460,7 @@ if [[ " $STEPS " == *" step10 "* ]]; then
     demo_rows+="\`/demo/$kind?ms=$DEMO_MS\`: $ok answers 200 a second ($LAST_RPS req/s with $LAST_NON2XX non-2xx) against a ceiling of $ceiling/s"
     demo_rows+=" ($(awk -v r="$ok" -v c="$ceiling" 'BEGIN {printf "%.1f", 100 * r / c}')% of it; "
     [[ $kind == blocking ]] && demo_rows+="workers ÷ latency" || demo_rows+="connections ÷ latency, target ≥ 95%"
-    demo_rows+="), p50 $LAST_P50; web $LAST_CPU, the machine $LAST_MACHINE busy (all cores, wrk included). "
+    demo_rows+="), p50 $LAST_P50; $LAST_CPU, the machine $LAST_MACHINE busy (all cores, wrk included). "
   done
   restart10 web
   wait_for "$WEB" /health/ready
