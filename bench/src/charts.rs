@@ -113,13 +113,19 @@ fn horizontal_bars(path: &Path, title: &str, unit: &str, bars: &[Bar], reference
     let height = 90 + 26 * n as u32;
     let root = SVGBackend::new(path, (1000, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let max = bars.iter().map(|(_, v, _)| *v).chain(reference).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    // The scale ends at 3× the reference (when there is one): a bar past
+    // it (the stylesheet, served without the database) is drawn to the
+    // edge with its value written, so that it does not flatten the rest.
+    let largest = bars.iter().map(|(_, v, _)| *v).chain(reference).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let max = reference.map_or(largest, |r| largest.min(3.0 * r));
+    let shown = |value: f64| value.min(max * 1.05);
+    let end = if largest > max { max * 1.4 } else { max * 1.18 };
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(380)
-        .build_cartesian_2d(0.0..max * 1.18, (0..n).into_segmented())?;
+        .build_cartesian_2d(0.0..end, (0..n).into_segmented())?;
     // The first bar at the top: bar i is drawn in segment n - 1 - i.
     let row = |i: usize| n - 1 - i;
     let labels: Vec<String> = bars.iter().rev().map(|(label, _, _)| label.clone()).collect();
@@ -138,14 +144,19 @@ fn horizontal_bars(path: &Path, title: &str, unit: &str, bars: &[Bar], reference
         .draw()?;
     chart.draw_series(bars.iter().enumerate().map(|(i, (_, value, colour))| {
         let mut bar = Rectangle::new(
-            [(0.0, SegmentValue::Exact(row(i))), (*value, SegmentValue::Exact(row(i) + 1))],
+            [(0.0, SegmentValue::Exact(row(i))), (shown(*value), SegmentValue::Exact(row(i) + 1))],
             Palette99::pick(*colour).filled(),
         );
         bar.set_margin(3, 3, 0, 0);
         bar
     }))?;
     chart.draw_series(bars.iter().enumerate().map(|(i, (_, value, _))| {
-        Text::new(format!(" {}", figure(*value)), (*value, SegmentValue::CenterOf(row(i))), ("sans-serif", 12))
+        let past = if *value > max * 1.05 { " (off the scale)" } else { "" };
+        Text::new(
+            format!(" {}{past}", figure(*value)),
+            (shown(*value), SegmentValue::CenterOf(row(i))),
+            ("sans-serif", 12),
+        )
     }))?;
     if let Some(reference) = reference {
         chart.draw_series(LineSeries::new(
