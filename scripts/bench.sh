@@ -119,7 +119,6 @@ machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 
 machine_busy() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); if (y[2] > x[2]) printf "%d%%", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "0%"}'; }
 cpu_ticks() { [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 HZ=$(getconf CLK_TCK)
-percent() { awk -v a="$1" -v hz="$HZ" -v s="$SECONDS_PER_RUN" 'BEGIN {printf "%d%%", 100 * a / hz / s}'; }
 # CPU milliseconds per request: ticks used during the run over requests served.
 per_request() { awk -v a="$1" -v hz="$HZ" -v n="$2" 'BEGIN {if (n > 0) printf "%.3f", 1000 * a / hz / n; else printf "0"}'; }
 
@@ -178,13 +177,22 @@ run() {
   settle
 }
 
-# scale_connections LABEL URL PID...: the same request at 1, 8 and 128
-# connections (32 is the main table's run, recorded with ALSO=connections).
+# scale_connections LABEL URL PID...: the main table's run of the request
+# (also the 32-connection point of its curve; ALSO may add other groups),
+# then the same at 1, 8 and 128 connections.
 scale_connections() {
   local c
+  ALSO="connections ${ALSO:-}" run "$@"
   for c in 1 8 128; do
-    CONNECTIONS=$c GROUP=connections RUN_SECONDS=$SCALE_SECONDS run "$@"
+    ALSO="" CONNECTIONS=$c GROUP=connections RUN_SECONDS=$SCALE_SECONDS run "$@"
   done
+}
+
+# at_size N LABEL URL PID...: a point of the posts curves, on the database
+# of N posts the programs now use.
+at_size() {
+  local n=$1; shift
+  POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "$@"
 }
 
 # Waits until the database is idle again: requests that wrk gave up on can
@@ -245,10 +253,8 @@ if [[ " $STEPS " == *" step06 "* ]]; then
   at_rest step06 step06-monolith=$APP
   run "step06: stylesheet (no database)" "$URL/static/style.css" "$APP"
   run "step06: one post" "$URL/posts/$ITEM" "$APP"
-  ALSO="connections posts" run "step06: home (aggregation)" "$URL/" "$APP"
-  scale_connections "step06: home (aggregation)" "$URL/" "$APP"
-  ALSO="connections posts" run "step06: search" "$URL/search_results/python" "$APP"
-  scale_connections "step06: search" "$URL/search_results/python" "$APP"
+  ALSO=posts scale_connections "step06: home (aggregation)" "$URL/" "$APP"
+  ALSO=posts scale_connections "step06: search" "$URL/search_results/python" "$APP"
   # The cookie goes to this one run only (a prefix assignment): an
   # anonymous run must not send it.
   cookie=$(login_with_topics "$URL")
@@ -257,8 +263,8 @@ if [[ " $STEPS " == *" step06 "* ]]; then
   kill "$APP"; wait "$APP" 2>/dev/null || true
   for n in $SIZES; do
     start06 "$(sized_db "$n")"
-    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step06: search" "$URL/search_results/python" "$APP"
-    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step06: home (aggregation)" "$URL/" "$APP"
+    at_size "$n" "step06: search" "$URL/search_results/python" "$APP"
+    at_size "$n" "step06: home (aggregation)" "$URL/" "$APP"
     kill "$APP"; wait "$APP" 2>/dev/null || true
   done
 fi
@@ -272,6 +278,8 @@ if [[ " $STEPS " == *" step08 "* ]]; then
     WEBPID=$!; PIDS+=("$WEBPID")
     wait_for "$WEB"
   }
+  # The API query behind step 08's search page (api_client.rs), counted.
+  SEARCH08="$API/posts?where=%7B%22keywords%22%3A%7B%22%24all%22%3A%5B%22python%22%5D%7D%7D&sort=-score,-_id&max_results=25"
   start08 "$DB"
   curl -fs -o /dev/null "$API/posts/$ITEM" || { echo "bench: the API has no post $ITEM: is the dataset loaded?"; exit 1; }
   at_rest step08 step08-api=$APIPID step08-web=$WEBPID
@@ -279,24 +287,19 @@ if [[ " $STEPS " == *" step08 "* ]]; then
   ALSO=posts run "step08 API: page 3 of 25 (count)" "$API/posts?max_results=25&page=3" "$APIPID"
   run "step08 API: page 3 of 25 (count=none)" "$API/posts?max_results=25&page=3&count=none" "$APIPID"
   run "step08 web: one post" "$WEB/posts/$ITEM" "$WEBPID" "$APIPID"
-  ALSO=connections run "step08 web: home (aggregation)" "$WEB/" "$WEBPID" "$APIPID"
   scale_connections "step08 web: home (aggregation)" "$WEB/" "$WEBPID" "$APIPID"
-  ALSO="connections posts" run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
-  scale_connections "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
-  ALSO=posts run "step08 API: search python, sorted, 25 (count)" "$API/posts?where=%7B%22keywords%22%3A%7B%22%24all%22%3A%5B%22python%22%5D%7D%7D&sort=-score,-_id&max_results=25" "$APIPID"
+  ALSO=posts scale_connections "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
+  ALSO=posts run "step08 API: search python, sorted, 25 (count)" "$SEARCH08" "$APIPID"
   after step08 step08-api=$APIPID step08-web=$WEBPID
   kill "$WEBPID" "$APIPID"; wait "$WEBPID" "$APIPID" 2>/dev/null || true
   for n in $SIZES; do
     start08 "$(sized_db "$n")"
-    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step08 API: page 3 of 25 (count)" "$API/posts?max_results=25&page=3" "$APIPID"
-    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
-    POSTS=$n GROUP=posts RUN_SECONDS=$SCALE_SECONDS run "step08 API: search python, sorted, 25 (count)" \
-      "$API/posts?where=%7B%22keywords%22%3A%7B%22%24all%22%3A%5B%22python%22%5D%7D%7D&sort=-score,-_id&max_results=25" "$APIPID"
+    at_size "$n" "step08 API: page 3 of 25 (count)" "$API/posts?max_results=25&page=3" "$APIPID"
+    at_size "$n" "step08 web: search" "$WEB/search_results/python" "$WEBPID" "$APIPID"
+    at_size "$n" "step08 API: search python, sorted, 25 (count)" "$SEARCH08" "$APIPID"
     kill "$WEBPID" "$APIPID"; wait "$WEBPID" "$APIPID" 2>/dev/null || true
   done
 fi
-MEMORY=""
-SYNC_ROW="(not measured)"
 if [[ " $STEPS " == *" step09 "* ]]; then
   # Each service on its own database, as in production; the posts are the
   # bench's posts. The targets start empty and sync snapshots them.
@@ -326,9 +329,7 @@ if [[ " $STEPS " == *" step09 "* ]]; then
   ID=$ITEM
   WEB=$(u web)
   run "step09 web: one post" "$WEB/posts/$ID" "${P9[web]}" "${P9[posts]}" "${P9[tags]}"
-  ALSO=connections run "step09 web: home (materialised recommendations)" "$WEB/" "${P9[web]}" "${P9[recommend]}"
   scale_connections "step09 web: home (materialised recommendations)" "$WEB/" "${P9[web]}" "${P9[recommend]}"
-  ALSO=connections run "step09 web: search" "$WEB/search_results/python" "${P9[web]}" "${P9[search]}"
   scale_connections "step09 web: search" "$WEB/search_results/python" "${P9[web]}" "${P9[search]}"
   cookie=$(login_with_topics "$WEB")
   COOKIE=$cookie run "step09 web: home, logged in with topics" "$WEB/" "${P9[web]}" "${P9[tags]}" "${P9[recommend]}"
@@ -360,8 +361,6 @@ if [[ " $STEPS " == *" step09 "* ]]; then
   record note "Step 9's sync latency" "$SYNC_ROW"
   kill "${P9[@]}"; wait "${P9[@]}" 2>/dev/null || true
 fi
-STEP10=""
-MEMORY10=""
 if [[ " $STEPS " == *" step10 "* ]]; then
   # Step 10's ten programs on the ten ports below BENCH_PORT, in the
   # Procfile's order (web, posts, …, jobs: 5080-5089 by default), each on
@@ -422,9 +421,7 @@ if [[ " $STEPS " == *" step10 "* ]]; then
   ID=$ITEM
   WEB=$(u10 web)
   run "step10 web: one post" "$WEB/posts/$ID" "${P10[web]}" "${P10[posts]}" "${P10[tags]}" "${P10[likes]}" "${P10[shares]}"
-  ALSO=connections run "step10 web: home (anonymous)" "$WEB/" "${P10[web]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
   scale_connections "step10 web: home (anonymous)" "$WEB/" "${P10[web]}" "${P10[recommend]}" "${P10[likes]}" "${P10[shares]}"
-  ALSO=connections run "step10 web: search" "$WEB/search_results/python" "${P10[web]}" "${P10[search]}" "${P10[likes]}" "${P10[shares]}"
   scale_connections "step10 web: search" "$WEB/search_results/python" "${P10[web]}" "${P10[search]}" "${P10[likes]}" "${P10[shares]}"
   cookie10=$(login_with_topics "$WEB")
   COOKIE=$cookie10 run "step10 web: home, logged in with topics" "$WEB/" \
